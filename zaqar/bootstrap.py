@@ -1,0 +1,57 @@
+"""Builds the service from configuration: control driver, data driver, then transport."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_config import cfg
+from stevedore import driver as stevedore_driver
+
+from zaqar.conf import default, drivers
+from zaqar.storage import base
+
+
+class ConfigurationError(Exception):
+    """The configuration asks for something this server cannot do."""
+
+
+def _load(namespace: str, name: str, *args: Any) -> Any:
+    try:
+        manager = stevedore_driver.DriverManager(
+            namespace, name, invoke_on_load=True, invoke_args=args
+        )
+    except stevedore_driver.NoMatches as error:
+        raise ConfigurationError(f"no driver named {name!r} in {namespace}") from error
+    return manager.driver
+
+
+def check_supported(conf: cfg.ConfigOpts) -> None:
+    """Refuse settings that would silently weaken the service if ignored."""
+    strategy = conf[default.GROUP].auth_strategy
+    if strategy:
+        raise ConfigurationError(
+            f"auth_strategy = {strategy!r} is not supported yet; leave it empty to take the "
+            "project from the X-Project-ID header"
+        )
+    if conf[default.GROUP].pooling:
+        raise ConfigurationError("pooling = True is not supported yet")
+
+
+class Bootstrap:
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        check_supported(conf)
+        self.conf = conf
+        group = conf[drivers.GROUP]
+        self.control: base.ControlDriver = _load(
+            "zaqar.control.storage", group.management_store, conf
+        )
+        self.storage: base.DataDriver = _load(
+            "zaqar.data.storage", group.message_store, conf, self.control
+        )
+        self.transport: Any = _load(
+            "zaqar.transport", group.transport, conf, self.storage, self.control
+        )
+
+    def close(self) -> None:
+        self.storage.close()
+        self.control.close()

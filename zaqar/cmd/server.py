@@ -1,0 +1,101 @@
+"""zaqar-server: serve the API under gunicorn.
+
+    zaqar-server [--config-file F] [--bind ADDR] [--port N] [--workers N] [--admin_mode]
+
+With no configuration at all it serves on 127.0.0.1:8888 with messages kept in
+``zaqar.sqlite`` in the working directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from oslo_config import cfg
+
+from zaqar import bootstrap
+from zaqar import conf as zaqar_conf
+from zaqar.conf import default, drivers_transport_wsgi
+from zaqar.transport.wsgi.app import create_app
+
+LOG = logging.getLogger("zaqar.server")
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
+
+
+def worker_count(flag: int | None, configured: int | None) -> int:
+    """Flag, then config, then gunicorn's usual WEB_CONCURRENCY, then 2 x CPUs + 1."""
+    if flag is not None:
+        return flag
+    if configured is not None:
+        return configured
+    from_env = os.environ.get("WEB_CONCURRENCY")
+    if from_env:
+        return int(from_env)
+    return multiprocessing.cpu_count() * 2 + 1
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, conf: cfg.ConfigOpts, options: dict[str, Any]) -> None:
+        self._conf = conf
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Runs in each worker after the fork: every worker opens its own connections.
+        return create_app(self._conf)
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="zaqar-server",
+        description="Serve the Zaqar API. Other options (--config-file, --config-dir) are "
+        "read as oslo.config options.",
+    )
+    parser.add_argument("--bind", help="address to listen on ([drivers:transport:wsgi] bind)")
+    parser.add_argument("--port", type=int, help="port to listen on ([drivers:transport:wsgi] port)")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes")
+    parser.add_argument("--admin_mode", action="store_true", help="serve admin endpoints")
+    return parser.parse_known_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    args, rest = parse_args(sys.argv[1:] if argv is None else argv)
+    conf = zaqar_conf.load(rest)
+    if args.admin_mode:
+        conf.set_override("admin_mode", True, group=default.GROUP)
+    wsgi = conf[drivers_transport_wsgi.GROUP]
+    bind = args.bind or wsgi.bind
+    port = args.port if args.port is not None else wsgi.port
+    try:
+        # Fail fast on a bad configuration, and create the schema once, before forking.
+        bootstrap.Bootstrap(conf).close()
+    except bootstrap.ConfigurationError as error:
+        LOG.error("cannot start: %s", error)
+        return 2
+    host = f"[{bind}]" if ":" in bind else bind
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": worker_count(args.workers, wsgi.workers),
+        "worker_class": "sync",
+        "accesslog": None,
+        "errorlog": "-",
+        "proc_name": "zaqar-server",
+    }
+    LOG.info("serving on http://%s:%s with %d workers", host, port, options["workers"])
+    Server(conf, options).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

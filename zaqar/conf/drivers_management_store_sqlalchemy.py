@@ -1,0 +1,21 @@
+"""[drivers:management_store:sqlalchemy]: the SQL management store."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+GROUP = "drivers:management_store:sqlalchemy"
+
+uri = cfg.StrOpt(
+    "uri",
+    default="sqlite:///zaqar.sqlite",
+    secret=True,
+    help="SQLAlchemy database URL for management data. The default shares the message "
+    "store's SQLite file in the working directory.",
+)
+
+ALL_OPTS = [uri]
+
+
+def list_opts() -> dict[str, list[cfg.Opt]]:
+    return {GROUP: list(ALL_OPTS)}

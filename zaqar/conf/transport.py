@@ -1,0 +1,82 @@
+"""[transport]: API limits. The old group [limits:transport] and old names still work."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+GROUP = "transport"
+_OLD_GROUP = "limits:transport"
+
+
+def _limit(name: str, default: int, help: str, *old_names: str) -> cfg.IntOpt:
+    deprecated = [cfg.DeprecatedOpt(old, group=_OLD_GROUP) for old in old_names]
+    deprecated.append(cfg.DeprecatedOpt(name, group=_OLD_GROUP))
+    deprecated.extend(cfg.DeprecatedOpt(old, group=GROUP) for old in old_names)
+    return cfg.IntOpt(name, default=default, min=1, deprecated_opts=deprecated, help=help)
+
+
+max_queues_per_page = _limit(
+    "max_queues_per_page",
+    20,
+    "Largest number of queues one listing page may return.",
+    "queue_paging_uplimit",
+)
+max_messages_per_page = _limit(
+    "max_messages_per_page",
+    20,
+    "Largest number of messages one listing page may return, and largest number of ids "
+    "in one get or delete by ids.",
+    "message_paging_uplimit",
+)
+max_messages_per_claim_or_pop = _limit(
+    "max_messages_per_claim_or_pop",
+    20,
+    "Largest number of messages one claim may take.",
+    "max_messages_per_claim",
+)
+max_queue_metadata = _limit(
+    "max_queue_metadata",
+    64 * 1024,
+    "Largest queue metadata document, in bytes of the request body.",
+    "metadata_size_uplimit",
+)
+max_messages_post_size = _limit(
+    "max_messages_post_size",
+    256 * 1024,
+    "Largest message POST, in bytes of the whole request body.",
+    "message_size_uplimit",
+    "max_message_size",
+)
+max_message_ttl = _limit(
+    "max_message_ttl",
+    1209600,
+    "Longest message TTL, in seconds.",
+    "message_ttl_max",
+)
+max_claim_ttl = _limit(
+    "max_claim_ttl",
+    43200,
+    "Longest claim TTL, in seconds.",
+    "claim_ttl_max",
+)
+max_claim_grace = _limit(
+    "max_claim_grace",
+    43200,
+    "Longest claim grace period, in seconds.",
+    "claim_grace_max",
+)
+
+ALL_OPTS = [
+    max_queues_per_page,
+    max_messages_per_page,
+    max_messages_per_claim_or_pop,
+    max_queue_metadata,
+    max_messages_post_size,
+    max_message_ttl,
+    max_claim_ttl,
+    max_claim_grace,
+]
+
+
+def list_opts() -> dict[str, list[cfg.Opt]]:
+    return {GROUP: list(ALL_OPTS)}

@@ -1,0 +1,1 @@
+"""The storage contract (``base``), its errors (``errors``) and the drivers."""

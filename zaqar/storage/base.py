@@ -1,0 +1,282 @@
+"""The storage contract every driver fulfils.
+
+A deployment has two drivers:
+
+* the **data driver** (``[drivers] message_store``, entry points ``zaqar.data.storage``) keeps
+  queues, messages and claims; it is built with the control driver so that a meta-driver
+  (pooling) can find the catalogue there;
+* the **control driver** (``[drivers] management_store``, entry points
+  ``zaqar.control.storage``) keeps management data: the pool catalogue, pools and flavors.
+
+Controllers take plain values and return the typed results below; they raise only
+``zaqar.storage.errors``. ``project`` is ``None`` for the global namespace. Drivers never
+validate API limits: that is ``zaqar.api``'s job.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from oslo_config import cfg
+
+T = TypeVar("T")
+
+#: A JSON value: what a message body may hold.
+JSON = Any
+
+
+class Capability(enum.Enum):
+    """Guarantees a driver declares (the values of the original service's enum)."""
+
+    FIFO = 1
+    CLAIMS = 2
+    DURABILITY = 3
+    AOD = 4  # at-least-once delivery
+    HIGH_THROUGHPUT = 5
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing and the marker that continues it (None when no items)."""
+
+    items: list[T]
+    next_marker: str | None
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    metadata: dict[str, JSON] | None = None  # only filled in for detailed listings
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    ttl: int
+    body: JSON
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    ttl: int
+    age: int
+    body: JSON
+    #: The claim id the message carries (possibly of a lapsed claim), or None.
+    claim_id: str | None = None
+    claim_count: int = 0
+    #: True while a live claim holds the message.
+    claimed: bool = False
+
+
+@dataclass(frozen=True)
+class MessageStamp:
+    """Where the oldest or newest message of a queue stands."""
+
+    id: str
+    age: int
+    created: float  # UNIX seconds
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    free: int
+    claimed: int
+    oldest: MessageStamp | None = None
+    newest: MessageStamp | None = None
+
+    @property
+    def total(self) -> int:
+        return self.free + self.claimed
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    ttl: int
+    age: int
+    messages: list[Message] = field(default_factory=list)
+
+
+class QueueController(abc.ABC):
+    @abc.abstractmethod
+    def list(
+        self,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        detailed: bool = False,
+    ) -> Page[Queue]:
+        """Queues of ``project`` with names after ``marker``, in byte order of name."""
+
+    @abc.abstractmethod
+    def create(
+        self, name: str, project: str | None = None, metadata: dict[str, JSON] | None = None
+    ) -> bool:
+        """Create the queue; False (and no change at all) when it already exists."""
+
+    @abc.abstractmethod
+    def exists(self, name: str, project: str | None = None) -> bool: ...
+
+    @abc.abstractmethod
+    def get_metadata(self, name: str, project: str | None = None) -> dict[str, JSON]:
+        """Raises QueueDoesNotExist."""
+
+    @abc.abstractmethod
+    def set_metadata(
+        self, name: str, metadata: dict[str, JSON], project: str | None = None
+    ) -> None:
+        """Replace the metadata. Raises QueueDoesNotExist."""
+
+    @abc.abstractmethod
+    def delete(self, name: str, project: str | None = None) -> None:
+        """Delete the queue with all its messages and claims; a missing queue is no error."""
+
+    @abc.abstractmethod
+    def stats(self, name: str, project: str | None = None) -> QueueStats:
+        """Counts of live messages. Raises QueueDoesNotExist."""
+
+
+class MessageController(abc.ABC):
+    @abc.abstractmethod
+    def list(
+        self,
+        queue: str,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        echo: bool = False,
+        client_uuid: str | None = None,
+        include_claimed: bool = False,
+    ) -> Page[Message]:
+        """Live messages after ``marker`` in posting order.
+
+        Without ``echo``, messages posted by ``client_uuid`` are left out; without
+        ``include_claimed``, claimed ones are. A missing queue or a marker the driver cannot
+        read gives an empty page.
+        """
+
+    @abc.abstractmethod
+    def get(self, queue: str, message_id: str, project: str | None = None) -> Message:
+        """Raises MessageDoesNotExist (also for a missing queue or a malformed id)."""
+
+    @abc.abstractmethod
+    def bulk_get(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> list[Message]:
+        """The live messages among ``message_ids``; unknown ids are skipped."""
+
+    @abc.abstractmethod
+    def post(
+        self,
+        queue: str,
+        messages: Sequence[NewMessage],
+        client_uuid: str,
+        project: str | None = None,
+    ) -> list[str]:
+        """Store the batch atomically, in order; returns the new ids in posting order.
+
+        Raises QueueDoesNotExist.
+        """
+
+    @abc.abstractmethod
+    def delete(
+        self,
+        queue: str,
+        message_id: str,
+        project: str | None = None,
+        claim: str | None = None,
+    ) -> None:
+        """Delete one message following ``zaqar.core.lifecycle.delete_verdict``.
+
+        A missing queue or message, or a malformed message id, is no error. Raises
+        InvalidClaimId, MessageIsClaimed, MessageNotClaimed or MessageNotClaimedBy.
+        """
+
+    @abc.abstractmethod
+    def bulk_delete(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> None:
+        """Delete these messages whatever their claims; unknown ids are skipped."""
+
+    @abc.abstractmethod
+    def pop(self, queue: str, limit: int, project: str | None = None) -> list[Message]:
+        """Delete and return up to ``limit`` free messages, oldest first, atomically."""
+
+
+class ClaimController(abc.ABC):
+    @abc.abstractmethod
+    def create(
+        self,
+        queue: str,
+        ttl: int,
+        grace: int,
+        limit: int = 10,
+        project: str | None = None,
+    ) -> Claim | None:
+        """Claim up to ``limit`` free messages, oldest first; None when none was free.
+
+        Two concurrent claims never take the same message.
+        """
+
+    @abc.abstractmethod
+    def get(self, queue: str, claim_id: str, project: str | None = None) -> Claim:
+        """Raises ClaimDoesNotExist for unknown, malformed, expired or emptied claims."""
+
+    @abc.abstractmethod
+    def update(
+        self, queue: str, claim_id: str, ttl: int, grace: int, project: str | None = None
+    ) -> None:
+        """Renew the claim for ``ttl`` seconds from now. Raises ClaimDoesNotExist."""
+
+    @abc.abstractmethod
+    def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
+        """Release the claim's messages; an unknown claim is no error."""
+
+
+class Driver(abc.ABC):
+    """What every driver has: configuration, liveness and an orderly close."""
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self.conf = conf
+
+    @abc.abstractmethod
+    def is_alive(self) -> bool:
+        """True when the backend answers; never raises."""
+
+    def close(self) -> None:  # noqa: B027 - a driver without resources has nothing to close
+        """Release connections and background work."""
+
+
+class ControlDriver(Driver):
+    """Management data. Pools, the catalogue and flavors arrive with pooling."""
+
+
+class DataDriver(Driver):
+    def __init__(self, conf: cfg.ConfigOpts, control: ControlDriver) -> None:
+        super().__init__(conf)
+        self.control = control
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> frozenset[Capability]: ...
+
+    @property
+    @abc.abstractmethod
+    def queue_controller(self) -> QueueController: ...
+
+    @property
+    @abc.abstractmethod
+    def message_controller(self) -> MessageController: ...
+
+    @property
+    @abc.abstractmethod
+    def claim_controller(self) -> ClaimController: ...
+
+    def gc(self) -> int:
+        """Remove expired data now; returns how many records went. Drivers whose backend
+        expires data by itself return 0."""
+        return 0

@@ -1,0 +1,98 @@
+"""The storage error tree.
+
+Every driver translates its client library's exceptions into these types at its own
+boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.errors``)::
+
+    StorageError
+    ├── DoesNotExist
+    │   ├── QueueDoesNotExist
+    │   ├── MessageDoesNotExist
+    │   └── ClaimDoesNotExist
+    ├── NotPermitted
+    │   ├── MessageIsClaimed          a claimed message was deleted without its claim id
+    │   ├── MessageNotClaimed         a claim id was given but the message is not claimed
+    │   ├── MessageNotClaimedBy       a claim id was given; another live claim holds it
+    │   └── InvalidClaimId            the claim id given can never name a claim
+    ├── NotSupported                  the driver does not offer this capability
+    └── ServiceUnavailable            the backend cannot be reached or did not answer
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class of every error a storage driver may raise."""
+
+
+class DoesNotExist(StorageError):
+    """The resource asked for is not there."""
+
+
+def _project_text(project: str | None) -> str:
+    # Clients and the original service print a missing project as "None".
+    return "None" if project is None else project
+
+
+class QueueDoesNotExist(DoesNotExist):
+    def __init__(self, name: str, project: str | None) -> None:
+        super().__init__(f"Queue {name} does not exist for project {_project_text(project)}")
+        self.name = name
+        self.project = project
+
+
+class MessageDoesNotExist(DoesNotExist):
+    def __init__(self, message_id: str, queue: str, project: str | None) -> None:
+        super().__init__(
+            f"Message {message_id} does not exist in queue {queue} "
+            f"for project {_project_text(project)}"
+        )
+        self.message_id = message_id
+        self.queue = queue
+        self.project = project
+
+
+class ClaimDoesNotExist(DoesNotExist):
+    def __init__(self, claim_id: str, queue: str, project: str | None) -> None:
+        super().__init__(
+            f"Claim {claim_id} does not exist in queue {queue} for project {_project_text(project)}"
+        )
+        self.claim_id = claim_id
+        self.queue = queue
+        self.project = project
+
+
+class NotPermitted(StorageError):
+    """The operation is refused by the message lifecycle rules."""
+
+
+class MessageIsClaimed(NotPermitted):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"Message {message_id} is claimed")
+        self.message_id = message_id
+
+
+class MessageNotClaimed(NotPermitted):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"Message {message_id} is not claimed")
+        self.message_id = message_id
+
+
+class MessageNotClaimedBy(NotPermitted):
+    def __init__(self, message_id: str, claim_id: str) -> None:
+        super().__init__(f"Message {message_id} is not claimed by {claim_id}")
+        self.message_id = message_id
+        self.claim_id = claim_id
+
+
+class InvalidClaimId(NotPermitted):
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(f"{claim_id!r} is not a claim id")
+        self.claim_id = claim_id
+
+
+class NotSupported(StorageError):
+    """The driver does not offer this capability; see its ``capabilities``."""
+
+
+class ServiceUnavailable(StorageError):
+    """The backend could not be reached, or did not answer in time."""

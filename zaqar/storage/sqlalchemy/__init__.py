@@ -1,0 +1,1 @@
+"""The SQLAlchemy driver: a complete message store on SQLite, PostgreSQL or MySQL."""

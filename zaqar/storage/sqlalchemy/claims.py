@@ -1,0 +1,163 @@
+"""Claims: stamped onto the messages they hold (see ``tables``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from zaqar.core import lifecycle
+from zaqar.storage import base, errors
+from zaqar.storage.sqlalchemy import tables
+from zaqar.storage.sqlalchemy.messages import COLUMNS, free, is_id, new_id, queue_id_of, to_message
+from zaqar.storage.sqlalchemy.queues import find_queue_id
+
+if TYPE_CHECKING:
+    from zaqar.storage.sqlalchemy.driver import Store
+
+m = tables.messages
+
+
+def _extend_lifetimes(
+    connection: Connection,
+    rows: list[Row[Any]],
+    claim_expires: float,
+    claim_ttl: int,
+    grace: int,
+) -> None:
+    """Keep every message alive ``grace`` seconds past the claim (lifecycle rule)."""
+    updates = []
+    for row in rows:
+        extension = lifecycle.extend_for_claim(row.expires, claim_expires, claim_ttl, grace)
+        if extension is not None:
+            updates.append({"row_id": row.id, "expires": extension.expires, "ttl": extension.ttl})
+    if updates:
+        connection.execute(
+            sa.update(m)
+            .where(m.c.id == sa.bindparam("row_id"))
+            .values(expires=sa.bindparam("expires"), ttl=sa.bindparam("ttl")),
+            updates,
+        )
+
+
+class ClaimController(base.ClaimController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def create(
+        self,
+        queue: str,
+        ttl: int,
+        grace: int,
+        limit: int = 10,
+        project: str | None = None,
+    ) -> base.Claim | None:
+        now = self._store.clock()
+        claim_id = new_id()
+        claim_expires = now + ttl
+        with self._store.writing() as connection:
+            queue_id = find_queue_id(connection, queue, project)
+            if queue_id is None:
+                return None
+            candidates = (
+                sa.select(m.c.id, m.c.expires)
+                .where(m.c.queue_id == queue_id, m.c.expires > now, free(now))
+                .order_by(m.c.marker)
+                .limit(limit)
+            )
+            if self._store.for_update:
+                # Concurrent claimers each lock different rows instead of queueing.
+                candidates = candidates.with_for_update(skip_locked=True)
+            rows = connection.execute(candidates).all()
+            if not rows:
+                return None
+            # The free() re-check makes the tagging safe even without row locks.
+            connection.execute(
+                sa.update(m)
+                .where(m.c.id.in_([row.id for row in rows]), free(now))
+                .values(
+                    claim_id=claim_id,
+                    claim_expires=claim_expires,
+                    claim_ttl=ttl,
+                    claim_count=m.c.claim_count + 1,
+                )
+            )
+            _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
+            claimed = connection.execute(
+                sa.select(*COLUMNS)
+                .where(m.c.queue_id == queue_id, m.c.claim_id == claim_id)
+                .order_by(m.c.marker)
+            ).all()
+        if not claimed:
+            return None
+        return base.Claim(claim_id, ttl, 0, [to_message(row, now) for row in claimed])
+
+    def get(self, queue: str, claim_id: str, project: str | None = None) -> base.Claim:
+        now = self._store.clock()
+        rows: list[Row[Any]] = []
+        if is_id(claim_id):
+            query = (
+                sa.select(*COLUMNS, m.c.claim_ttl)
+                .where(
+                    m.c.queue_id == queue_id_of(queue, project),
+                    m.c.claim_id == claim_id,
+                    m.c.claim_expires > now,
+                    m.c.expires > now,
+                )
+                .order_by(m.c.marker)
+            )
+            with self._store.reading() as connection:
+                rows = list(connection.execute(query).all())
+        if not rows:
+            raise errors.ClaimDoesNotExist(claim_id, queue, project)
+        first = rows[0]
+        claim_ttl = int(first.claim_ttl)
+        # A claim's age counts from its creation or its last renewal.
+        renewed = first.claim_expires - claim_ttl
+        return base.Claim(
+            claim_id,
+            claim_ttl,
+            lifecycle.age(renewed, now),
+            [to_message(row, now) for row in rows],
+        )
+
+    def update(
+        self, queue: str, claim_id: str, ttl: int, grace: int, project: str | None = None
+    ) -> None:
+        if not is_id(claim_id):
+            raise errors.ClaimDoesNotExist(claim_id, queue, project)
+        now = self._store.clock()
+        claim_expires = now + ttl
+        with self._store.writing() as connection:
+            held = (
+                sa.select(m.c.id, m.c.expires)
+                .where(
+                    m.c.queue_id == queue_id_of(queue, project),
+                    m.c.claim_id == claim_id,
+                    m.c.claim_expires > now,
+                    m.c.expires > now,
+                )
+                .order_by(m.c.marker)
+            )
+            if self._store.for_update:
+                held = held.with_for_update()
+            rows = connection.execute(held).all()
+            if not rows:
+                raise errors.ClaimDoesNotExist(claim_id, queue, project)
+            connection.execute(
+                sa.update(m)
+                .where(m.c.id.in_([row.id for row in rows]))
+                .values(claim_expires=claim_expires, claim_ttl=ttl)
+            )
+            _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
+
+    def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
+        if not is_id(claim_id):
+            return
+        with self._store.writing() as connection:
+            connection.execute(
+                sa.update(m)
+                .where(m.c.queue_id == queue_id_of(queue, project), m.c.claim_id == claim_id)
+                .values(claim_id=None, claim_expires=None, claim_ttl=None)
+            )

@@ -1,0 +1,205 @@
+"""Engine set-up, error translation and background purge for the SQL store."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from oslo_config import cfg
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection, Engine
+
+from zaqar.conf import drivers_management_store_sqlalchemy as control_opts
+from zaqar.conf import drivers_message_store_sqlalchemy as data_opts
+from zaqar.storage import base, errors
+from zaqar.storage.sqlalchemy import tables
+from zaqar.storage.sqlalchemy.claims import ClaimController
+from zaqar.storage.sqlalchemy.messages import MessageController
+from zaqar.storage.sqlalchemy.queues import QueueController
+
+LOG = logging.getLogger(__name__)
+
+#: Rows removed per statement by the purge, so it never holds a long write lock.
+PURGE_BATCH = 500
+
+
+def _configure_sqlite(engine: Engine, timeout: float) -> None:
+    """WAL, durable commits, and transactions that take the write lock when they start.
+
+    pysqlite's own transaction handling starts transactions lazily and cannot take the
+    write lock up front, so it is turned off and BEGIN is issued here: writers use
+    ``BEGIN IMMEDIATE`` (see ``Store.writing``) and queue behind SQLite's busy timeout
+    instead of failing with "database is locked" when they upgrade a read lock.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(uri: str, timeout: float) -> Engine:
+    url = sa.make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(
+            url, connect_args={"timeout": timeout, "check_same_thread": False}
+        )
+        _configure_sqlite(engine, timeout)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_timeout=timeout)
+    return engine
+
+
+class Store:
+    """What the controllers share: the engine, the clock and error translation."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.clock = clock
+        self.for_update = engine.dialect.name != "sqlite"
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with translate_errors(), self.engine.connect() as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction holding the write lock (SQLite) or row locks as taken (others)."""
+        with translate_errors(), self._writer.begin() as connection:
+            yield connection
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn the database's failures into storage errors, at the driver's boundary."""
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
+        LOG.warning("database unavailable: %s", error)
+        raise errors.ServiceUnavailable(str(error.__class__.__name__)) from error
+    except exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise errors.ServiceUnavailable("connection lost") from error
+        raise
+
+
+def _ping(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except exc.SQLAlchemyError:
+        return False
+
+
+class ControlDriver(base.ControlDriver):
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        super().__init__(conf)
+        group = conf[control_opts.GROUP]
+        self.engine = create_engine(group.uri, conf[data_opts.GROUP].timeout)
+
+    def is_alive(self) -> bool:
+        return _ping(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class DataDriver(base.DataDriver):
+    def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
+        super().__init__(conf, control)
+        group = conf[data_opts.GROUP]
+        self.store = Store(create_engine(group.uri, group.timeout))
+        with translate_errors():
+            tables.metadata.create_all(self.store.engine)
+        self._queues = QueueController(self.store)
+        self._messages = MessageController(self.store)
+        self._claims = ClaimController(self.store)
+        self._stop = threading.Event()
+        self._purger: threading.Thread | None = None
+        if group.purge_interval > 0:
+            self._purger = threading.Thread(
+                target=self._purge_forever,
+                args=(group.purge_interval,),
+                name="zaqar-purge",
+                daemon=True,
+            )
+            self._purger.start()
+
+    @property
+    def capabilities(self) -> frozenset[base.Capability]:
+        return frozenset(
+            {
+                base.Capability.FIFO,
+                base.Capability.CLAIMS,
+                base.Capability.DURABILITY,
+                base.Capability.AOD,
+            }
+        )
+
+    @property
+    def queue_controller(self) -> QueueController:
+        return self._queues
+
+    @property
+    def message_controller(self) -> MessageController:
+        return self._messages
+
+    @property
+    def claim_controller(self) -> ClaimController:
+        return self._claims
+
+    def is_alive(self) -> bool:
+        return _ping(self.store.engine)
+
+    def gc(self) -> int:
+        """Delete expired messages in small batches; returns how many went."""
+        removed = 0
+        m = tables.messages
+        while True:
+            with self.store.writing() as connection:
+                ids = list(
+                    connection.execute(
+                        sa.select(m.c.id)
+                        .where(m.c.expires <= self.store.clock())
+                        .limit(PURGE_BATCH)
+                    ).scalars()
+                )
+                if ids:
+                    connection.execute(sa.delete(m).where(m.c.id.in_(ids)))
+            removed += len(ids)
+            if len(ids) < PURGE_BATCH:
+                return removed
+
+    def _purge_forever(self, interval: int) -> None:
+        while not self._stop.wait(interval):
+            try:
+                removed = self.gc()
+            except errors.StorageError as error:
+                LOG.warning("purge of expired messages failed: %s", error)
+            else:
+                if removed:
+                    LOG.info("purged %d expired messages", removed)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._purger is not None:
+            self._purger.join(timeout=5)
+        self.store.engine.dispose()

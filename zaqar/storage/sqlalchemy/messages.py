@@ -1,0 +1,243 @@
+"""Messages: one row each, ordered per queue by a gap-free marker."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from zaqar.core import documents, lifecycle
+from zaqar.storage import base, errors
+from zaqar.storage.sqlalchemy import tables
+from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
+
+if TYPE_CHECKING:
+    from zaqar.storage.sqlalchemy.driver import Store
+
+m = tables.messages
+q = tables.queues
+
+#: Message and claim ids are uuid4 hex strings.
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+#: The columns a message is read with.
+COLUMNS = (
+    m.c.id,
+    m.c.ttl,
+    m.c.created,
+    m.c.body,
+    m.c.claim_id,
+    m.c.claim_expires,
+    m.c.claim_count,
+)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def is_id(value: str) -> bool:
+    return _ID.match(value) is not None
+
+
+def to_message(row: Row[Any], now: float) -> base.Message:
+    return base.Message(
+        id=row.id,
+        ttl=row.ttl,
+        age=lifecycle.age(row.created, now),
+        body=documents.loads(row.body),
+        claim_id=row.claim_id,
+        claim_count=row.claim_count,
+        claimed=lifecycle.is_claimed(row.claim_id, row.claim_expires, now),
+    )
+
+
+def free(now: float) -> sa.ColumnElement[bool]:
+    """Rows no live claim holds."""
+    return sa.or_(m.c.claim_id.is_(None), m.c.claim_expires <= now)
+
+
+def queue_id_of(name: str, project: str | None) -> sa.ScalarSelect[Any]:
+    return (
+        sa.select(q.c.id)
+        .where(q.c.project == stored_project(project), q.c.name == name)
+        .scalar_subquery()
+    )
+
+
+class MessageController(base.MessageController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(
+        self,
+        queue: str,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        echo: bool = False,
+        client_uuid: str | None = None,
+        include_claimed: bool = False,
+    ) -> base.Page[base.Message]:
+        now = self._store.clock()
+        query = sa.select(m.c.marker, *COLUMNS).where(
+            m.c.queue_id == queue_id_of(queue, project), m.c.expires > now
+        )
+        if marker is not None:
+            try:
+                after = int(marker)
+            except ValueError:
+                return base.Page([], None)
+            query = query.where(m.c.marker > after)
+        if not echo and client_uuid is not None:
+            query = query.where(m.c.client_uuid != client_uuid)
+        if not include_claimed:
+            query = query.where(free(now))
+        query = query.order_by(m.c.marker).limit(limit)
+        with self._store.reading() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            return base.Page([], None)
+        return base.Page([to_message(row, now) for row in rows], str(rows[-1].marker))
+
+    def get(self, queue: str, message_id: str, project: str | None = None) -> base.Message:
+        found = self.bulk_get(queue, [message_id], project)
+        if not found:
+            raise errors.MessageDoesNotExist(message_id, queue, project)
+        return found[0]
+
+    def bulk_get(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> list[base.Message]:
+        ids = [value for value in message_ids if is_id(value)]
+        if not ids:
+            return []
+        now = self._store.clock()
+        query = (
+            sa.select(*COLUMNS)
+            .where(
+                m.c.id.in_(ids),
+                m.c.queue_id == queue_id_of(queue, project),
+                m.c.expires > now,
+            )
+            .order_by(m.c.marker)
+        )
+        with self._store.reading() as connection:
+            rows = connection.execute(query).all()
+        return [to_message(row, now) for row in rows]
+
+    def post(
+        self,
+        queue: str,
+        messages: Sequence[base.NewMessage],
+        client_uuid: str,
+        project: str | None = None,
+    ) -> list[str]:
+        now = self._store.clock()
+        ids = [new_id() for _ in messages]
+        with self._store.writing() as connection:
+            # Advancing the counter first takes the queue row's write lock, so concurrent
+            # producers get contiguous, non-overlapping marker ranges.
+            advanced = connection.execute(
+                sa.update(q)
+                .where(q.c.project == stored_project(project), q.c.name == queue)
+                .values(next_marker=q.c.next_marker + len(messages))
+            )
+            if advanced.rowcount == 0:
+                raise errors.QueueDoesNotExist(queue, project)
+            queue_id, next_marker = connection.execute(
+                sa.select(q.c.id, q.c.next_marker).where(
+                    q.c.project == stored_project(project), q.c.name == queue
+                )
+            ).one()
+            first = next_marker - len(messages)
+            connection.execute(
+                sa.insert(m),
+                [
+                    {
+                        "id": message_id,
+                        "queue_id": queue_id,
+                        "marker": first + offset,
+                        "client_uuid": client_uuid,
+                        "ttl": message.ttl,
+                        "created": now,
+                        "expires": now + message.ttl,
+                        "body": documents.dumps(message.body),
+                        "claim_id": None,
+                        "claim_expires": None,
+                        "claim_ttl": None,
+                        "claim_count": 0,
+                    }
+                    for offset, (message_id, message) in enumerate(
+                        zip(ids, messages, strict=True)
+                    )
+                ],
+            )
+        return ids
+
+    def delete(
+        self,
+        queue: str,
+        message_id: str,
+        project: str | None = None,
+        claim: str | None = None,
+    ) -> None:
+        if not is_id(message_id):
+            return
+        if claim is not None and not is_id(claim):
+            raise errors.InvalidClaimId(claim)
+        now = self._store.clock()
+        where = (
+            m.c.id == message_id,
+            m.c.queue_id == queue_id_of(queue, project),
+            m.c.expires > now,
+        )
+        with self._store.writing() as connection:
+            query = sa.select(m.c.claim_id, m.c.claim_expires).where(*where)
+            if self._store.for_update:
+                query = query.with_for_update()
+            row = connection.execute(query).one_or_none()
+            if row is None:
+                return
+            verdict = lifecycle.delete_verdict(row.claim_id, row.claim_expires, claim, now)
+            if verdict is lifecycle.DeleteVerdict.CLAIMED:
+                if claim is None:
+                    raise errors.MessageIsClaimed(message_id)
+                raise errors.MessageNotClaimedBy(message_id, claim)
+            if verdict is lifecycle.DeleteVerdict.NOT_CLAIMED:
+                raise errors.MessageNotClaimed(message_id)
+            connection.execute(sa.delete(m).where(m.c.id == message_id))
+
+    def bulk_delete(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> None:
+        ids = [value for value in message_ids if is_id(value)]
+        if not ids:
+            return
+        with self._store.writing() as connection:
+            connection.execute(
+                sa.delete(m).where(m.c.id.in_(ids), m.c.queue_id == queue_id_of(queue, project))
+            )
+
+    def pop(self, queue: str, limit: int, project: str | None = None) -> list[base.Message]:
+        now = self._store.clock()
+        with self._store.writing() as connection:
+            queue_id = find_queue_id(connection, queue, project)
+            if queue_id is None:
+                return []
+            query = (
+                sa.select(*COLUMNS)
+                .where(m.c.queue_id == queue_id, m.c.expires > now, free(now))
+                .order_by(m.c.marker)
+                .limit(limit)
+            )
+            if self._store.for_update:
+                query = query.with_for_update(skip_locked=True)
+            rows = connection.execute(query).all()
+            if rows:
+                connection.execute(sa.delete(m).where(m.c.id.in_([row.id for row in rows])))
+        return [to_message(row, now) for row in rows]

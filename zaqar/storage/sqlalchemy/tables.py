@@ -1,0 +1,76 @@
+"""Schema of the SQL store.
+
+Claims have no table: like the reference driver, a claim lives on the messages it holds
+(``claim_id``, ``claim_expires``, ``claim_ttl``), so claiming is one conditional UPDATE.
+Times are UNIX seconds stored as doubles; the global namespace is stored as project ``''``,
+which the API never accepts as a project name.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql, postgresql
+
+metadata = MetaData()
+
+# Queue names and projects sort in byte order on every database.
+_Name = (
+    String(64)
+    .with_variant(mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
+    .with_variant(postgresql.VARCHAR(64, collation="C"), "postgresql")
+)
+_Project = (
+    String(256)
+    .with_variant(mysql.VARCHAR(256, charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
+    .with_variant(postgresql.VARCHAR(256, collation="C"), "postgresql")
+)
+# Bodies reach 256 KiB; MySQL's TEXT stops at 64 KiB.
+_Document = Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("project", _Project, nullable=False),
+    Column("name", _Name, nullable=False),
+    Column("metadata", _Document, nullable=False),
+    Column("created", Float, nullable=False),
+    # The marker the next posted message gets; advanced under the row's write lock.
+    Column("next_marker", BigInteger, nullable=False),
+    UniqueConstraint("project", "name", name="uq_queues_project_name"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("queue_id", _Id, nullable=False),
+    Column("marker", BigInteger, nullable=False),
+    Column("client_uuid", String(32), nullable=False),
+    Column("ttl", Integer, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),
+    Column("body", _Document, nullable=False),
+    Column("claim_id", String(32), nullable=True),
+    Column("claim_expires", Float, nullable=True),
+    Column("claim_ttl", Integer, nullable=True),
+    Column("claim_count", Integer, nullable=False, default=0),
+    # Listing and claiming walk a queue in marker order.
+    UniqueConstraint("queue_id", "marker", name="uq_messages_queue_marker"),
+    Index("ix_messages_queue_claim", "queue_id", "claim_id"),
+    # The purge deletes by expiry.
+    Index("ix_messages_expires", "expires"),
+)

@@ -1,0 +1,83 @@
+"""The one table that turns errors into HTTP responses.
+
+Responders never catch storage or API errors; they raise through to these handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+from zaqar.api import errors as api_errors
+from zaqar.storage import errors as storage_errors
+
+LOG = logging.getLogger(__name__)
+
+_UNABLE_TO_DELETE = "Unable to delete"
+_CLAIMED = "This message is claimed; it cannot be deleted without a valid claim ID."
+
+#: error type -> (status, title, description; None means the error's own text)
+TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
+    api_errors.ValidationFailed: (falcon.HTTP_400, "Invalid API request", None),
+    api_errors.BadRequestBody: (falcon.HTTP_400, "Invalid request body", None),
+    api_errors.InvalidQueueName: (falcon.HTTP_400, "Invalid queue identification", None),
+    storage_errors.DoesNotExist: (falcon.HTTP_404, "Not found", None),
+    storage_errors.MessageIsClaimed: (falcon.HTTP_403, _UNABLE_TO_DELETE, _CLAIMED),
+    storage_errors.MessageNotClaimedBy: (falcon.HTTP_403, _UNABLE_TO_DELETE, _CLAIMED),
+    storage_errors.MessageNotClaimed: (
+        falcon.HTTP_400,
+        _UNABLE_TO_DELETE,
+        "A claim was specified, but the message is not currently claimed.",
+    ),
+    storage_errors.InvalidClaimId: (
+        falcon.HTTP_400,
+        _UNABLE_TO_DELETE,
+        "The specified claim does not exist or has expired.",
+    ),
+    storage_errors.NotSupported: (
+        falcon.HTTP_501,
+        "Not implemented",
+        "The storage driver does not support this operation.",
+    ),
+}
+
+#: What a 503 says when a responder did not name its operation.
+DEFAULT_UNAVAILABLE = "The request could not be completed."
+
+
+def _from_table(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:
+    for kind in type(error).__mro__:
+        if kind in TABLE:
+            status, title, description = TABLE[kind]
+            raise falcon.HTTPError(
+                status, title=title, description=description if description else str(error)
+            )
+    raise error  # pragma: no cover - only table types are registered here
+
+
+def _unavailable(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:
+    LOG.warning("%s %s: storage unavailable: %s", req.method, req.path, error)
+    what = getattr(req.context, "unavailable", None) or DEFAULT_UNAVAILABLE
+    raise falcon.HTTPServiceUnavailable(
+        title="Service temporarily unavailable",
+        description=f"{what} Please try again in a few seconds.",
+    )
+
+
+def _unexpected(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:
+    if isinstance(error, falcon.HTTPError):
+        raise error
+    LOG.exception("%s %s failed", req.method, req.path)
+    raise falcon.HTTPInternalServerError(
+        title="Internal server error",
+        description="The server met an unexpected condition; the error has been logged.",
+    )
+
+
+def install(app: falcon.App) -> None:
+    # Falcon picks the handler registered for the nearest class in the error's MRO.
+    app.add_error_handler(Exception, _unexpected)
+    app.add_error_handler(storage_errors.ServiceUnavailable, _unavailable)
+    app.add_error_handler(tuple(TABLE), _from_table)

@@ -1,0 +1,44 @@
+"""Query parameters and the ``next`` links built from them."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import falcon
+
+
+def read(req: falcon.Request, spec: tuple[tuple[str, type], ...]) -> dict[str, Any]:
+    """The recognised parameters the client sent, parsed, in the order of ``spec``.
+
+    Blank values count as absent; Falcon answers 400 "Invalid parameter" for bad values.
+    """
+    values: dict[str, Any] = {}
+    for name, kind in spec:
+        if kind is int:
+            value: Any = req.get_param_as_int(name)
+        elif kind is bool:
+            value = req.get_param_as_bool(name)
+        else:
+            value = req.get_param(name)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return quote(str(value), safe="")
+
+
+def next_link(path: str, params: dict[str, Any], marker: str) -> str:
+    """``path`` with the recognised parameters and ``marker`` (set in place or appended)."""
+    merged = dict(params)
+    merged["marker"] = marker
+    return path + "?" + "&".join(f"{name}={_render(value)}" for name, value in merged.items())
+
+
+def request_location(req: falcon.Request) -> str:
+    """The request path plus its raw query string, for Content-Location."""
+    return f"{req.path}?{req.query_string}" if req.query_string else req.path
