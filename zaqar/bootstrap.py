@@ -6,6 +6,7 @@ from typing import Any
 
 from oslo_config import cfg
 from stevedore import driver as stevedore_driver
+from stevedore.exception import NoMatches
 
 from zaqar.conf import default, drivers
 from zaqar.storage import base
@@ -17,10 +18,10 @@ class ConfigurationError(Exception):
 
 def _load(namespace: str, name: str, *args: Any) -> Any:
     try:
-        manager = stevedore_driver.DriverManager(
+        manager: stevedore_driver.DriverManager[Any] = stevedore_driver.DriverManager(
             namespace, name, invoke_on_load=True, invoke_args=args
         )
-    except stevedore_driver.NoMatches as error:
+    except NoMatches as error:
         raise ConfigurationError(f"no driver named {name!r} in {namespace}") from error
     return manager.driver
 

@@ -23,11 +23,13 @@ class Claims:
     def get(self, queue: str, project: str | None, claim_id: str) -> base.Claim:
         return self._claims.get(queue, claim_id, project)
 
-    def update(
-        self, queue: str, project: str | None, claim_id: str, ttl: int, grace: int
-    ) -> None:
-        # Renewals check only the TTL, as the reference service does.
+    def update(self, queue: str, project: str | None, claim_id: str, ttl: int, grace: int) -> None:
+        # Renewals check only the TTL, as the reference service does; clients rely on any
+        # grace being accepted. A grace outside [0, max_message_ttl] could only shorten a
+        # message's life or keep it beyond any TTL the service allows, so it is brought
+        # into that range instead.
         validation.claim_ttl(ttl, self._limits)
+        grace = min(max(grace, 0), self._limits.max_message_ttl)
         self._claims.update(queue, claim_id, ttl, grace, project)
 
     def delete(self, queue: str, project: str | None, claim_id: str) -> None:

@@ -1,9 +1,9 @@
 """Errors the API layer raises for input it refuses (all map to 400)::
 
-    APIError
-    ├── ValidationFailed       a value breaks a limit or rule ("Invalid API request")
-    ├── BadRequestBody         the body is unreadable or has the wrong shape
-    └── InvalidQueueName       the queue name or project id cannot name a queue
+APIError
+├── ValidationFailed       a value breaks a limit or rule ("Invalid API request")
+├── BadRequestBody         the body is unreadable or has the wrong shape
+└── InvalidQueueName       the queue name or project id cannot name a queue
 """
 
 from __future__ import annotations

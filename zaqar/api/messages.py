@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from zaqar.api import validation
@@ -21,7 +22,7 @@ class Messages:
         project: str | None,
         messages: Sequence[base.NewMessage],
         client_uuid: str,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         if not messages:
             raise ValidationFailed("No messages to enqueu.")
         for message in messages:
@@ -48,7 +49,7 @@ class Messages:
 
     def bulk_get(
         self, queue: str, project: str | None, message_ids: Sequence[str]
-    ) -> list[base.Message]:
+    ) -> builtins.list[base.Message]:
         validation.message_listing_limit(len(message_ids), self._limits)
         return self._messages.bulk_get(queue, message_ids, project)
 

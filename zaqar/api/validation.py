@@ -45,9 +45,7 @@ def queue_identification(name: str, project: str | None) -> None:
         or not QUEUE_NAME.match(name)
         or (project is not None and len(project) > PROJECT_ID_MAX)
     ):
-        raise InvalidQueueName(
-            "The format of the submitted queue name or project id is not valid."
-        )
+        raise InvalidQueueName("The format of the submitted queue name or project id is not valid.")
 
 
 def field(document: dict[str, Any], name: str, kind: type, default: Any = _MISSING) -> Any:
@@ -117,7 +115,9 @@ def claim_grace(grace: int, limits: Limits) -> None:
 
 def metadata_size(content_length: int | None, limits: Limits) -> None:
     if content_length is not None and content_length > limits.max_queue_metadata:
-        raise ValidationFailed(f"Queue metadata is too large. Max size: {limits.max_queue_metadata}")
+        raise ValidationFailed(
+            f"Queue metadata is too large. Max size: {limits.max_queue_metadata}"
+        )
 
 
 def post_size(content_length: int | None, limits: Limits) -> None:

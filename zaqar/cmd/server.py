@@ -22,6 +22,7 @@ from oslo_config import cfg
 from zaqar import bootstrap
 from zaqar import conf as zaqar_conf
 from zaqar.conf import default, drivers_transport_wsgi
+from zaqar.storage import errors
 from zaqar.transport.wsgi.app import create_app
 
 LOG = logging.getLogger("zaqar.server")
@@ -62,7 +63,9 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         "read as oslo.config options.",
     )
     parser.add_argument("--bind", help="address to listen on ([drivers:transport:wsgi] bind)")
-    parser.add_argument("--port", type=int, help="port to listen on ([drivers:transport:wsgi] port)")
+    parser.add_argument(
+        "--port", type=int, help="port to listen on ([drivers:transport:wsgi] port)"
+    )
     parser.add_argument("--workers", type=int, help="gunicorn worker processes")
     parser.add_argument("--admin_mode", action="store_true", help="serve admin endpoints")
     return parser.parse_known_args(list(argv))
@@ -80,9 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Fail fast on a bad configuration, and create the schema once, before forking.
         bootstrap.Bootstrap(conf).close()
-    except bootstrap.ConfigurationError as error:
+    except (bootstrap.ConfigurationError, errors.BadConfiguration) as error:
         LOG.error("cannot start: %s", error)
         return 2
+    except errors.ServiceUnavailable as error:
+        LOG.error("cannot start: the storage backend is unavailable: %s", error)
+        return 3
     host = f"[{bind}]" if ":" in bind else bind
     options = {
         "bind": f"{host}:{port}",
@@ -91,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "zaqar-server",
+        "control_socket_disable": True,
     }
     LOG.info("serving on http://%s:%s with %d workers", host, port, options["workers"])
     Server(conf, options).run()

@@ -14,7 +14,14 @@ uri = cfg.StrOpt(
     "store's SQLite file in the working directory.",
 )
 
-ALL_OPTS = [uri]
+timeout = cfg.FloatOpt(
+    "timeout",
+    default=10.0,
+    min=0.1,
+    help="Seconds to wait for a database lock or connection before answering 503.",
+)
+
+ALL_OPTS = [uri, timeout]
 
 
 def list_opts() -> dict[str, list[cfg.Opt]]:

@@ -16,6 +16,7 @@ validate API limits: that is ``zaqar.api``'s job.
 from __future__ import annotations
 
 import abc
+import builtins
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ class MessageController(abc.ABC):
     @abc.abstractmethod
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], project: str | None = None
-    ) -> list[Message]:
+    ) -> builtins.list[Message]:
         """The live messages among ``message_ids``; unknown ids are skipped."""
 
     @abc.abstractmethod
@@ -176,7 +177,7 @@ class MessageController(abc.ABC):
         messages: Sequence[NewMessage],
         client_uuid: str,
         project: str | None = None,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Store the batch atomically, in order; returns the new ids in posting order.
 
         Raises QueueDoesNotExist.
@@ -203,7 +204,7 @@ class MessageController(abc.ABC):
         """Delete these messages whatever their claims; unknown ids are skipped."""
 
     @abc.abstractmethod
-    def pop(self, queue: str, limit: int, project: str | None = None) -> list[Message]:
+    def pop(self, queue: str, limit: int, project: str | None = None) -> builtins.list[Message]:
         """Delete and return up to ``limit`` free messages, oldest first, atomically."""
 
 

@@ -14,6 +14,7 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     │   ├── MessageNotClaimedBy       a claim id was given; another live claim holds it
     │   └── InvalidClaimId            the claim id given can never name a claim
     ├── NotSupported                  the driver does not offer this capability
+    ├── BadConfiguration              the driver's settings cannot work (bad URI, ...)
     └── ServiceUnavailable            the backend cannot be reached or did not answer
 """
 
@@ -92,6 +93,10 @@ class InvalidClaimId(NotPermitted):
 
 class NotSupported(StorageError):
     """The driver does not offer this capability; see its ``capabilities``."""
+
+
+class BadConfiguration(StorageError):
+    """The driver's configuration cannot work; raised when the driver starts."""
 
 
 class ServiceUnavailable(StorageError):

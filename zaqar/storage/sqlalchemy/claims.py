@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from zaqar.core import lifecycle
 from zaqar.storage import base, errors
@@ -21,7 +22,7 @@ m = tables.messages
 
 def _extend_lifetimes(
     connection: Connection,
-    rows: list[Row[Any]],
+    rows: Sequence[Any],
     claim_expires: float,
     claim_ttl: int,
     grace: int,
@@ -95,7 +96,7 @@ class ClaimController(base.ClaimController):
 
     def get(self, queue: str, claim_id: str, project: str | None = None) -> base.Claim:
         now = self._store.clock()
-        rows: list[Row[Any]] = []
+        rows: Sequence[Any] = []
         if is_id(claim_id):
             query = (
                 sa.select(*COLUMNS, m.c.claim_ttl)
@@ -108,7 +109,7 @@ class ClaimController(base.ClaimController):
                 .order_by(m.c.marker)
             )
             with self._store.reading() as connection:
-                rows = list(connection.execute(query).all())
+                rows = connection.execute(query).all()
         if not rows:
             raise errors.ClaimDoesNotExist(claim_id, queue, project)
         first = rows[0]

@@ -54,14 +54,18 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
 
 
 def create_engine(uri: str, timeout: float) -> Engine:
-    url = sa.make_url(uri)
-    if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(
-            url, connect_args={"timeout": timeout, "check_same_thread": False}
-        )
-        _configure_sqlite(engine, timeout)
-    else:
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_timeout=timeout)
+    try:
+        url = sa.make_url(uri)
+        if url.get_backend_name() == "sqlite":
+            engine = sa.create_engine(
+                url, connect_args={"timeout": timeout, "check_same_thread": False}
+            )
+            _configure_sqlite(engine, timeout)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_timeout=timeout)
+    except (exc.ArgumentError, ImportError) as error:
+        # Name the scheme only: the URI may hold a password.
+        raise errors.BadConfiguration(f"unusable database URI: {error}") from error
     return engine
 
 
@@ -73,6 +77,12 @@ class Store:
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         self.clock = clock
         self.for_update = engine.dialect.name != "sqlite"
+
+    def create_schema(self) -> None:
+        # Inside a write transaction, so that workers starting together on one SQLite file
+        # do not both decide to create the tables.
+        with translate_errors(), self._writer.begin() as connection:
+            tables.metadata.create_all(connection)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -113,7 +123,7 @@ class ControlDriver(base.ControlDriver):
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         group = conf[control_opts.GROUP]
-        self.engine = create_engine(group.uri, conf[data_opts.GROUP].timeout)
+        self.engine = create_engine(group.uri, group.timeout)
 
     def is_alive(self) -> bool:
         return _ping(self.engine)
@@ -127,8 +137,7 @@ class DataDriver(base.DataDriver):
         super().__init__(conf, control)
         group = conf[data_opts.GROUP]
         self.store = Store(create_engine(group.uri, group.timeout))
-        with translate_errors():
-            tables.metadata.create_all(self.store.engine)
+        self.store.create_schema()
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Row
 
 from zaqar.core import documents, lifecycle
 from zaqar.storage import base, errors
@@ -44,7 +44,7 @@ def is_id(value: str) -> bool:
     return _ID.match(value) is not None
 
 
-def to_message(row: Row[Any], now: float) -> base.Message:
+def to_message(row: Any, now: float) -> base.Message:
     return base.Message(
         id=row.id,
         ttl=row.ttl,
@@ -54,6 +54,15 @@ def to_message(row: Row[Any], now: float) -> base.Message:
         claim_count=row.claim_count,
         claimed=lifecycle.is_claimed(row.claim_id, row.claim_expires, now),
     )
+
+
+def parse_marker(marker: str) -> int | None:
+    """The marker as a BIGINT, or None when it cannot be one (such a marker matches nothing)."""
+    try:
+        value = int(marker)
+    except ValueError:
+        return None
+    return value if -(2**63) <= value < 2**63 else None
 
 
 def free(now: float) -> sa.ColumnElement[bool]:
@@ -88,9 +97,8 @@ class MessageController(base.MessageController):
             m.c.queue_id == queue_id_of(queue, project), m.c.expires > now
         )
         if marker is not None:
-            try:
-                after = int(marker)
-            except ValueError:
+            after = parse_marker(marker)
+            if after is None:
                 return base.Page([], None)
             query = query.where(m.c.marker > after)
         if not echo and client_uuid is not None:
@@ -112,7 +120,7 @@ class MessageController(base.MessageController):
 
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], project: str | None = None
-    ) -> list[base.Message]:
+    ) -> builtins.list[base.Message]:
         ids = [value for value in message_ids if is_id(value)]
         if not ids:
             return []
@@ -136,7 +144,9 @@ class MessageController(base.MessageController):
         messages: Sequence[base.NewMessage],
         client_uuid: str,
         project: str | None = None,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
+        if not messages:
+            return []
         now = self._store.clock()
         ids = [new_id() for _ in messages]
         with self._store.writing() as connection:
@@ -172,9 +182,7 @@ class MessageController(base.MessageController):
                         "claim_ttl": None,
                         "claim_count": 0,
                     }
-                    for offset, (message_id, message) in enumerate(
-                        zip(ids, messages, strict=True)
-                    )
+                    for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
                 ],
             )
         return ids
@@ -223,7 +231,9 @@ class MessageController(base.MessageController):
                 sa.delete(m).where(m.c.id.in_(ids), m.c.queue_id == queue_id_of(queue, project))
             )
 
-    def pop(self, queue: str, limit: int, project: str | None = None) -> list[base.Message]:
+    def pop(
+        self, queue: str, limit: int, project: str | None = None
+    ) -> builtins.list[base.Message]:
         now = self._store.clock()
         with self._store.writing() as connection:
             queue_id = find_queue_id(connection, queue, project)

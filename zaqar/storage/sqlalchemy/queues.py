@@ -95,9 +95,7 @@ class QueueController(base.QueueController):
         metadata: dict[str, Any] = documents.loads(text)
         return metadata
 
-    def set_metadata(
-        self, name: str, metadata: dict[str, Any], project: str | None = None
-    ) -> None:
+    def set_metadata(self, name: str, metadata: dict[str, Any], project: str | None = None) -> None:
         statement = (
             sa.update(q)
             .where(q.c.project == stored_project(project), q.c.name == name)
@@ -135,7 +133,9 @@ class QueueController(base.QueueController):
                 edge = sa.select(m.c.id, m.c.created).where(live).limit(1)
                 first = connection.execute(edge.order_by(m.c.marker)).one()
                 last = connection.execute(edge.order_by(m.c.marker.desc())).one()
-                oldest = base.MessageStamp(first.id, lifecycle.age(first.created, now), first.created)
+                oldest = base.MessageStamp(
+                    first.id, lifecycle.age(first.created, now), first.created
+                )
                 newest = base.MessageStamp(last.id, lifecycle.age(last.created, now), last.created)
         return base.QueueStats(
             free=int(total) - int(claimed), claimed=int(claimed), oldest=oldest, newest=newest

@@ -15,11 +15,12 @@ from typing import Any
 import falcon
 from oslo_config import cfg
 
-from zaqar import bootstrap, conf as zaqar_conf
+from zaqar import bootstrap
+from zaqar import conf as zaqar_conf
 
 
-def create_app(conf: cfg.ConfigOpts) -> falcon.App:
-    app: falcon.App = bootstrap.Bootstrap(conf).transport.app
+def create_app(conf: cfg.ConfigOpts) -> falcon.App[falcon.Request, falcon.Response]:
+    app: falcon.App[falcon.Request, falcon.Response] = bootstrap.Bootstrap(conf).transport.app
     return app
 
 
@@ -32,7 +33,7 @@ class LazyApp:
     """A WSGI callable that builds the real app once, on first use."""
 
     def __init__(self) -> None:
-        self._app: falcon.App | None = None
+        self._app: falcon.App[falcon.Request, falcon.Response] | None = None
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

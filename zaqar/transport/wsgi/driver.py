@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 from oslo_config import cfg
 
@@ -10,8 +12,9 @@ from zaqar.storage import base
 from zaqar.transport.wsgi import errors, middleware, v1, versions
 
 
-def build_app(service: Service) -> falcon.App:
-    app = falcon.App(middleware=[middleware.AccessLog(), middleware.RequestChecks()])
+def build_app(service: Service) -> falcon.App[falcon.Request, falcon.Response]:
+    components: list[Any] = [middleware.AccessLog(), middleware.RequestChecks()]
+    app = falcon.App(middleware=components)
     app.req_options.auto_parse_qs_csv = True
     app.req_options.keep_blank_qs_values = False
     app.req_options.strip_url_path_trailing_slash = False

@@ -76,8 +76,9 @@ def _unexpected(req: falcon.Request, resp: falcon.Response, error: Exception, _:
     )
 
 
-def install(app: falcon.App) -> None:
+def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     # Falcon picks the handler registered for the nearest class in the error's MRO.
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(storage_errors.ServiceUnavailable, _unavailable)
-    app.add_error_handler(tuple(TABLE), _from_table)
+    for kind in TABLE:
+        app.add_error_handler(kind, _from_table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, NoReturn
 
 import falcon
@@ -23,6 +24,14 @@ def _checked_int(text: str) -> int:
     return value
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        # 1e400 parses to infinity, which JSON cannot represent on the way out.
+        raise ValueError(text)
+    return value
+
+
 def _reject_constant(name: str) -> NoReturn:
     # NaN and Infinity are not JSON.
     raise ValueError(name)
@@ -39,7 +48,10 @@ def read_json(req: falcon.Request) -> Any:
     raw = req.bounded_stream.read()
     try:
         document = json.loads(
-            raw.decode("utf-8"), parse_int=_checked_int, parse_constant=_reject_constant
+            raw.decode("utf-8"),
+            parse_int=_checked_int,
+            parse_float=_finite_float,
+            parse_constant=_reject_constant,
         )
     except _TooLarge as error:
         raise BadRequestBody("JSON contains integer that is too large.") from error

@@ -9,6 +9,7 @@ from typing import Any
 import falcon
 
 from zaqar.api import validation
+from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.service import Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import media, params
@@ -81,9 +82,7 @@ HOME = {
             {"marker": "param/marker", "limit": "param/queue_limit", "detailed": "param/detailed"},
         ),
         "rel/queue": _resource("/v1/queues/{queue_name}", ["GET", "HEAD", "PUT", "DELETE"], _QUEUE),
-        "rel/queue-metadata": _resource(
-            "/v1/queues/{queue_name}/metadata", ["GET", "PUT"], _QUEUE
-        ),
+        "rel/queue-metadata": _resource("/v1/queues/{queue_name}/metadata", ["GET", "PUT"], _QUEUE),
         "rel/queue-stats": _resource("/v1/queues/{queue_name}/stats", ["GET"], _QUEUE),
         "rel/messages": _resource(
             "/v1/queues/{queue_name}/messages{?marker,limit,echo,include_claimed}",
@@ -218,7 +217,7 @@ class Metadata:
         validation.metadata_size(req.content_length, self._limits)
         metadata = media.read_object(req)
         if any(key.startswith("_") for key in metadata):
-            raise validation.ValidationFailed(
+            raise ValidationFailed(
                 'Reserved queue attributes in metadata (which names start with "_") can not '
                 "be set in API v1."
             )
@@ -257,7 +256,7 @@ class Messages:
         batch = []
         for document in documents:
             if not isinstance(document, dict):
-                raise media.BadRequestBody("Document type not supported.")
+                raise BadRequestBody("Document type not supported.")
             ttl = validation.field(document, "ttl", int)
             body = validation.field(document, "body", object)
             batch.append(base.NewMessage(ttl=ttl, body=body))

@@ -7,7 +7,9 @@ import json
 import falcon
 
 
-def _version(ident: str, status: str, updated: str, media_suffix: str, path: str) -> dict[str, object]:
+def _version(
+    ident: str, status: str, updated: str, media_suffix: str, path: str
+) -> dict[str, object]:
     return {
         "id": ident,
         "status": status,
