@@ -1,0 +1,59 @@
+"""Fixtures of the end-to-end suite: a real ``zaqar-server`` (gunicorn) on loopback.
+
+``server`` is one server per test module, with 2 workers over a SQLite file in a temporary
+directory; ``make_client`` builds python-zaqarclient v1 clients against it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .support import PROJECT, MakeClient, ZaqarServer, server_env, v1_client, write_config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxy_for_loopback() -> Iterator[None]:
+    """python-zaqarclient uses requests, which honours proxy settings; loopback goes direct."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("NO_PROXY", "no_proxy"):
+            patch.setenv(name, ",".join(filter(None, [os.environ.get(name), "127.0.0.1"])))
+        yield
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZaqarServer]:
+    """A zaqar-server with 2 workers over a SQLite file, shared by the tests of a module."""
+    workdir = tmp_path_factory.mktemp("zaqar-e2e")
+    config = write_config(workdir, workdir / "zaqar-e2e.sqlite")
+    args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
+    with ZaqarServer(workdir, args, env=server_env(workdir)) as running:
+        yield running
+
+
+@pytest.fixture
+def make_client(server: ZaqarServer) -> MakeClient:
+    """``make_client(project=PROJECT, client_uuid=None)``: a v1 client of ``server``."""
+
+    def make(project: str | None = PROJECT, client_uuid: str | None = None) -> Any:
+        return v1_client(server.url, project=project, client_uuid=client_uuid)
+
+    return make
+
+
+@pytest.fixture
+def cli(make_client: MakeClient) -> Any:
+    """A v1 client of ``server`` in project ``e2e-project``."""
+    return make_client()
+
+
+@pytest.fixture
+def queue_name(request: pytest.FixtureRequest) -> str:
+    """A queue name no other test uses (the client's regex allows no dots)."""
+    stem = re.sub(r"[^a-zA-Z0-9_-]", "-", request.node.name.removeprefix("test_"))[:40]
+    return f"{stem}-{uuid.uuid4().hex[:8]}"

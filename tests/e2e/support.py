@@ -1,0 +1,222 @@
+"""Helpers of the end-to-end suite (the fixtures live in ``conftest.py``).
+
+``ZaqarServer`` starts the ``zaqar-server`` console script installed next to the running
+interpreter as a subprocess, waits for ``GET /v1/health`` to answer 204, and stops it with
+SIGTERM (SIGKILL to its process group after a grace period).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+#: The console script of the virtualenv that runs the tests.
+ZAQAR_SERVER = Path(sys.executable).parent / "zaqar-server"
+
+#: The project the clients of this suite use unless a test asks for another.
+PROJECT = "e2e-project"
+
+#: How long a server may take to answer its health check.
+START_TIMEOUT = 20.0
+#: How long a server may take to exit after SIGTERM before it is killed.
+STOP_TIMEOUT = 5.0
+
+MakeClient = Callable[..., Any]
+
+# Loopback requests must never go through a proxy configured in the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(directory: Path, database: Path) -> Path:
+    """A zaqar.conf keeping both stores in ``database``, with the background purge off."""
+    uri = f"sqlite:///{database}"
+    config = directory / "zaqar-e2e.conf"
+    config.write_text(
+        "[drivers:message_store:sqlalchemy]\n"
+        f"uri = {uri}\n"
+        "purge_interval = 0\n"
+        "\n"
+        "[drivers:management_store:sqlalchemy]\n"
+        f"uri = {uri}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def http_status(url: str, method: str = "GET", timeout: float = 2.0) -> int:
+    """The status of one request to ``url`` (HTTP errors are statuses, not exceptions)."""
+    request = urllib.request.Request(url, method=method)
+    try:
+        with _DIRECT.open(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def child_pids(pid: int) -> set[int]:
+    """Pids of the live children of ``pid``, read from /proc.
+
+    Uses ``/proc/<pid>/task/*/children`` when the kernel provides it, otherwise scans the
+    parent pid field of every ``/proc/<n>/stat``.
+    """
+    children: set[int] = set()
+    task_files = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    if task_files:
+        for path in task_files:
+            try:
+                children.update(int(word) for word in path.read_text().split())
+            except OSError:
+                continue
+        return {child for child in children if _is_alive(child)}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            children.add(int(entry.name))
+    return children
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+class ZaqarServer:
+    """One ``zaqar-server`` subprocess, its working directory and its log."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        args: Sequence[str] = (),
+        *,
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.port = port if port is not None else free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "zaqar-server.log"
+        self.command = [str(ZAQAR_SERVER), *args, "--port", str(self.port)]
+        self.env = dict(os.environ if env is None else env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the server was not started"
+        return self.process.pid
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "<no log>"
+
+    def start(self) -> ZaqarServer:
+        assert ZAQAR_SERVER.exists(), f"{ZAQAR_SERVER} is not installed"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            self.wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"zaqar-server exited with {self.process.returncode} before answering "
+                    f"its health check; command {self.command}; log:\n{self.log()}"
+                )
+            try:
+                status = http_status(f"{self.url}/v1/health")
+            except OSError as error:
+                last = repr(error)
+            else:
+                if status == 204:
+                    return
+                last = f"status {status}"
+            time.sleep(0.1)
+        pytest.fail(
+            f"zaqar-server did not answer GET /v1/health with 204 within {timeout} s "
+            f"(last: {last}); command {self.command}; log:\n{self.log()}"
+        )
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # The server was started in its own session: its group holds only its workers.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=STOP_TIMEOUT)
+
+    def __enter__(self) -> ZaqarServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def server_env(home: Path, **overrides: str) -> dict[str, str]:
+    """The test process environment with HOME moved and no WEB_CONCURRENCY, plus overrides."""
+    env = {key: value for key, value in os.environ.items() if key != "WEB_CONCURRENCY"}
+    env["HOME"] = str(home)
+    env.update(overrides)
+    return env
+
+
+def v1_client(url: str, project: str | None = PROJECT, client_uuid: str | None = None) -> Any:
+    """A python-zaqarclient v1 client using the noauth backend."""
+    from zaqarclient.queues import client  # type: ignore[import-untyped]
+
+    options = {} if project is None else {"os_project_id": project}
+    conf: dict[str, Any] = {"auth_opts": {"backend": "noauth", "options": options}}
+    if client_uuid is not None:
+        conf["client_uuid"] = client_uuid
+    return client.Client(url, version=1, conf=conf)
