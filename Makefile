@@ -1,0 +1,44 @@
+# Two commands for a fresh machine:
+#   make serve   set up a virtualenv and run the server on the embedded SQLite default
+#   make test    set up and run every check (lint, format, types, config sample, tests)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: serve test lint typecheck config-sample config-check pytest clean
+
+$(STAMP): setup.py setup.cfg requirements.txt test-requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/zaqar-server $(ARGS)
+
+test: lint typecheck config-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check zaqar tests setup.py
+	$(BIN)/ruff format --check zaqar tests setup.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy zaqar
+
+config-sample: $(STAMP)
+	$(BIN)/oslo-config-generator --namespace zaqar --output-file etc/zaqar.conf.sample
+
+# The sample in the repository must be what the generator writes today.
+config-check: $(STAMP)
+	$(BIN)/oslo-config-generator --namespace zaqar --output-file $(VENV)/zaqar.conf.sample
+	@diff -u etc/zaqar.conf.sample $(VENV)/zaqar.conf.sample \
+		|| (echo "etc/zaqar.conf.sample is stale: run 'make config-sample'" && exit 1)
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache
