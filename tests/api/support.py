@@ -13,8 +13,7 @@ from typing import Any
 
 import falcon.testing
 
-#: Where the fake clock starts: 2023-11-14T22:13:20Z.
-EPOCH = 1_700_000_000.0
+from tests.clock import EPOCH, Clock  # noqa: F401 - re-exported for the suites
 
 #: The Client-ID most requests send (dashed form).
 CLIENT_ID = "3381af92-2b9e-11e3-b191-71861300734c"
@@ -32,19 +31,6 @@ DEFAULT: Any = object()
 NO_DESCRIPTION: Any = object()
 
 JSON_CT = "application/json"
-
-
-class Clock:
-    """A clock that moves only when told to; the storage reads time from it."""
-
-    def __init__(self, now: float = EPOCH) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def encode(document: Any) -> bytes:

@@ -13,26 +13,11 @@ from pathlib import Path
 
 from oslo_config import cfg
 
+from tests.clock import EPOCH, Clock  # noqa: F401 - re-exported for the suites
 from zaqar.storage import base
 
 #: Every data-storage driver the suite runs against (entry point names).
 DRIVERS = ["sqlalchemy"]
-
-#: Where the fake clock starts: 2023-11-14T22:13:20Z, a round UNIX time.
-EPOCH = 1_700_000_000.0
-
-
-class Clock:
-    """A clock that only moves when told to. Calling it returns ``now``."""
-
-    def __init__(self, now: float = EPOCH) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _configure_sqlalchemy(conf: cfg.ConfigOpts, tmp_path: Path) -> None:
