@@ -1,6 +1,7 @@
 """Fixtures of the API v1 HTTP behaviour suite.
 
-``api`` is a client of a fresh app over a private SQLite file. The storage reads time only
+``api`` is a client of a fresh app over private storage, once per backend of
+``tests.backends``. The storage reads time only
 from ``clock``, which stands still until a test calls ``clock.advance(seconds)``.
 ``make_api(**transport_overrides)`` builds an app with other ``[transport]`` limits.
 """
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 import zaqar.conf
+from tests.backends import BACKENDS, BY_NAME, Backend
 from zaqar import bootstrap
 
 from .support import Api, Clock
@@ -26,23 +28,25 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(params=[backend.name for backend in BACKENDS])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return BY_NAME[request.param]
+
+
 @pytest.fixture
-def make_api(tmp_path: Path, clock: Clock) -> Iterator[MakeApi]:
+def make_api(backend: Backend, tmp_path: Path, clock: Clock) -> Iterator[MakeApi]:
+    """Apps over one private storage; each may set other ``[transport]`` limits."""
     boots: list[Any] = []
+    backend.reset(tmp_path)
 
     def make(**transport: Any) -> Api:
         conf = zaqar.conf.load([], default_config_files=[])
-        uri = f"sqlite:///{tmp_path / f'zaqar{len(boots)}.sqlite'}"
-        for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
-            conf.set_override("uri", uri, group=group)
-        conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+        backend.configure(conf, tmp_path)
         for name, value in transport.items():
             conf.set_override(name, value, group="transport")
         boot = bootstrap.Bootstrap(conf)
         boots.append(boot)
-        store = boot.storage.store
-        assert callable(store.clock), "the SQL store no longer reads time from store.clock"
-        store.clock = clock
+        backend.set_clock(boot.storage, clock)
         return Api(boot.transport.app, boot)
 
     yield make

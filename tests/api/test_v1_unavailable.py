@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import pytest
 
+from tests.backends import BY_NAME, Backend
+
 from .support import Api, assert_error, assert_no_body
 
 TITLE = "Service temporarily unavailable"
@@ -106,3 +108,9 @@ def test_every_storage_route_is_503_with_a_retry_hint(
 def test_input_errors_still_win_over_an_unreachable_storage(broken: Broken) -> None:
     resp = broken.api.post("/v1/queues/q/messages", json=[])
     assert_error(resp, 400, "Invalid API request", "No messages to enqueu.")
+
+
+@pytest.fixture
+def backend() -> Backend:
+    """Breaking the database by removing its file is a SQLite experiment."""
+    return BY_NAME["sqlite"]

@@ -1,12 +1,9 @@
 """Fixtures of the storage conformance suite.
 
-Every test that asks for ``driver`` runs once per data-storage driver in ``DRIVERS``; a test
-in ``test_driver.py`` checks that ``DRIVERS`` is exactly the set of entry points registered in
-``zaqar.data.storage``, so a new driver cannot skip the suite.
-
-Per-driver hooks (``CONFIGURE``, ``CLOCK_HOOKS``) live in ``support.py``. Tests that travel
-in time ask for ``clock``; for a driver without a clock hook they fail (never skip), so the
-hook has to be written before the driver counts as conforming.
+Every test that asks for ``driver`` runs once per backend in ``tests.backends.BACKENDS``; a
+test in ``test_driver.py`` checks that the backends cover every entry point registered in
+``zaqar.data.storage``, so a new driver cannot skip the suite. Tests that travel in time ask
+for ``clock``, which each backend's ``set_clock`` hook installs.
 """
 
 from __future__ import annotations
@@ -24,22 +21,23 @@ import zaqar.conf
 from zaqar.conf import drivers as drivers_opts
 from zaqar.storage import base
 
-from .support import CLOCK_HOOKS, CONFIGURE, DRIVERS, Clock, Post
+from .support import BACKENDS, BY_NAME, Backend, Clock, Post
 
 
-@pytest.fixture(params=DRIVERS)
-def driver_name(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
+@pytest.fixture(params=[backend.name for backend in BACKENDS])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return BY_NAME[request.param]
 
 
 @pytest.fixture
-def conf(driver_name: str, tmp_path: Path) -> cfg.ConfigOpts:
+def driver_name(backend: Backend) -> str:
+    return backend.driver
+
+
+@pytest.fixture
+def conf(backend: Backend, tmp_path: Path) -> cfg.ConfigOpts:
     conf = zaqar.conf.load([], default_config_files=[])
-    configure = CONFIGURE.get(driver_name)
-    if configure is None:
-        pytest.fail(f"no CONFIGURE hook for data driver {driver_name!r} in tests/storage")
-    configure(conf, tmp_path)
+    backend.prepare(conf, tmp_path)
     return conf
 
 
@@ -69,16 +67,10 @@ def driver(driver_name: str, conf: cfg.ConfigOpts) -> Iterator[base.DataDriver]:
 
 
 @pytest.fixture
-def clock(driver_name: str, driver: base.DataDriver) -> Clock:
+def clock(backend: Backend, driver: base.DataDriver) -> Clock:
     """A stopped clock the driver reads time from; move it with ``advance``."""
-    hook = CLOCK_HOOKS.get(driver_name)
-    if hook is None:
-        pytest.fail(
-            f"data driver {driver_name!r} has no clock hook: add one to CLOCK_HOOKS in "
-            "tests/storage/support.py so that the expiry tests can run"
-        )
     fake = Clock()
-    hook(driver, fake)
+    backend.set_clock(driver, fake)
     return fake
 
 

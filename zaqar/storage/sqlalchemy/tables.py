@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    Float,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -47,7 +47,7 @@ queues = Table(
     Column("project", _Project, nullable=False),
     Column("name", _Name, nullable=False),
     Column("metadata", _Document, nullable=False),
-    Column("created", Float, nullable=False),
+    Column("created", Double, nullable=False),
     # The marker the next posted message gets; advanced under the row's write lock.
     Column("next_marker", BigInteger, nullable=False),
     UniqueConstraint("project", "name", name="uq_queues_project_name"),
@@ -61,11 +61,11 @@ messages = Table(
     Column("marker", BigInteger, nullable=False),
     Column("client_uuid", String(32), nullable=False),
     Column("ttl", Integer, nullable=False),
-    Column("created", Float, nullable=False),
-    Column("expires", Float, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("expires", Double, nullable=False),
     Column("body", _Document, nullable=False),
     Column("claim_id", String(32), nullable=True),
-    Column("claim_expires", Float, nullable=True),
+    Column("claim_expires", Double, nullable=True),
     Column("claim_ttl", Integer, nullable=True),
     Column("claim_count", Integer, nullable=False, default=0),
     # Listing and claiming walk a queue in marker order.
