@@ -10,13 +10,15 @@ Servers are found through environment variables, with this machine's defaults:
 * ``ZAQAR_TEST_POSTGRESQL_URL`` (``postgresql+psycopg://postgres@127.0.0.1:5432/zaqar_test``)
 * ``ZAQAR_TEST_MYSQL_URL`` (``mysql+pymysql://root@127.0.0.1:3306/zaqar_test``)
 
-The test databases are created when missing. A server that cannot be reached skips its
+Each test run creates its own database on each server (the URL's name plus the process id)
+and drops it at the end. A server that cannot be reached skips its
 tests on a developer's machine and fails them in CI (``CI`` set), so CI never passes by
 silently running less.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +29,9 @@ import pytest
 import sqlalchemy as sa
 from oslo_config import cfg
 
+import zaqar.conf
 from tests.clock import Clock
+from zaqar.conf.opts import list_opts
 from zaqar.storage import base
 from zaqar.storage.sqlalchemy import tables
 
@@ -82,35 +86,48 @@ def _configure_sqlite(conf: cfg.ConfigOpts, tmp_path: Path) -> None:
 
 
 class _SharedDatabase:
-    """A server database the tests take turns on: created once, emptied before each test."""
+    """A database of this test run's own on a server, emptied before each test.
+
+    Its name is the configured one plus this process's id, so two test runs on one server
+    never touch each other's data; it is dropped when the run ends.
+    """
 
     def __init__(self, name: str, url: str) -> None:
         self.name = name
-        self.url = sa.make_url(url)
+        configured = sa.make_url(url)
+        self.url = configured.set(database=f"{configured.database}_{os.getpid()}")
         self._engine: sa.Engine | None = None
 
+    def _admin(self) -> sa.Engine:
+        # A connection to the server outside the test database, to create and drop it.
+        server_db = "postgres" if self.url.get_backend_name() == "postgresql" else "mysql"
+        return sa.create_engine(self.url.set(database=server_db), isolation_level="AUTOCOMMIT")
+
     def _create_database(self) -> None:
-        server_db = "test"
-        admin = sa.create_engine(self.url.set(database=server_db), isolation_level="AUTOCOMMIT")
+        admin = self._admin()
         try:
             with admin.connect() as connection:
-                if self.url.get_backend_name() == "mysql":
-                    connection.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {self.url.database}")
-                else:
-                    exists = connection.execute(
-                        sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                        {"name": self.url.database},
-                    ).first()
-                    if exists is None:
-                        connection.exec_driver_sql(f"CREATE DATABASE {self.url.database}")
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.url.database}")
+                connection.exec_driver_sql(f"CREATE DATABASE {self.url.database}")
+        finally:
+            admin.dispose()
+        atexit.register(self._drop_database)
+
+    def _drop_database(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.url.database}")
+        except sa.exc.SQLAlchemyError:
+            pass  # the server went away; nothing left to clean
         finally:
             admin.dispose()
 
     def _first_use(self) -> sa.Engine:
         self._create_database()
         engine = sa.create_engine(self.url)
-        # Start from the schema of the code under test.
-        tables.metadata.drop_all(engine)
         tables.metadata.create_all(engine)
         return engine
 
@@ -138,10 +155,82 @@ def _sql_clock(driver: base.DataDriver, clock: Clock) -> None:
 _postgresql = _SharedDatabase("postgresql", POSTGRESQL_URL)
 _mysql = _SharedDatabase("mysql", MYSQL_URL)
 
+REDIS_URL = os.environ.get("ZAQAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+class _RedisNamespace:
+    """Keys under a prefix private to this test process, and to each test within it.
+
+    Redis databases are shared with other tools, so the tests never flush one: ``reset``
+    deletes the keys of this process's earlier tests, and the last test's keys go when the
+    process exits.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.namespace = f"zaqar-test-{os.getpid()}"
+        self._client: Any = None
+
+    def prefix(self, tmp_path: Path) -> str:
+        return f"{self.namespace}:{tmp_path.name}"
+
+    def _clean(self) -> None:
+        keys = list(self._client.scan_iter(match=f"{self.namespace}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            self._client.delete(*keys[start : start + 500])
+
+    def reset(self, tmp_path: Path) -> None:
+        import redis
+
+        try:
+            if self._client is None:
+                self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+                self._client.ping()
+                atexit.register(self._clean)
+            self._clean()
+        except redis.exceptions.ConnectionError as error:
+            self._client = None
+            unreachable("redis", error)
+
+    def configure(self, conf: cfg.ConfigOpts, tmp_path: Path) -> None:
+        conf.set_override("message_store", "redis", group="drivers")
+        conf.set_override("management_store", "redis", group="drivers")
+        for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
+            conf.set_override("uri", self.url, group=group)
+            conf.set_override("prefix", self.prefix(tmp_path), group=group)
+
+
+def _redis_clock(driver: base.DataDriver, clock: Clock) -> None:
+    store: Any = driver.store  # type: ignore[attr-defined]
+    assert callable(store.clock), "the Redis store no longer has a clock to replace"
+    store.clock = clock
+
+
+_redis = _RedisNamespace(REDIS_URL)
+
 BACKENDS = [
     Backend("sqlite", "sqlalchemy", _no_reset, _configure_sqlite, _sql_clock),
     Backend("postgresql", "sqlalchemy", _postgresql.reset, _postgresql.configure, _sql_clock),
     Backend("mysql", "sqlalchemy", _mysql.reset, _mysql.configure, _sql_clock),
+    Backend("redis", "redis", _redis.reset, _redis.configure, _redis_clock),
 ]
 
 BY_NAME = {backend.name: backend for backend in BACKENDS}
+
+
+def config_file_text(backend: Backend, tmp_path: Path) -> str:
+    """A zaqar.conf selecting ``backend``'s storage, for a server in another process."""
+    conf = zaqar.conf.load([], default_config_files=[])
+    backend.configure(conf, tmp_path)
+    lines: list[str] = []
+    for group, _ in list_opts():
+        if group != "drivers" and not group.startswith(
+            ("drivers:message_store:", "drivers:management_store:")
+        ):
+            continue
+        lines.append(f"[{group}]")
+        for name, value in sorted(conf[group].items()):
+            if value is not None:
+                lines.append(f"{name} = {value}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Fixtures of the end-to-end suite: a real ``zaqar-server`` (gunicorn) on loopback.
 
-``server`` is one server per test module, with 2 workers over a SQLite file in a temporary
-directory; ``make_client`` builds python-zaqarclient v1 clients against it.
+``server`` is one server per test module and backend (SQLite, PostgreSQL), with 2 workers;
+``make_client`` builds python-zaqarclient v1 clients against it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from .support import PROJECT, MakeClient, ZaqarServer, server_env, v1_client, write_config
+from tests.backends import BY_NAME, config_file_text
+
+from .support import PROJECT, MakeClient, ZaqarServer, server_env, v1_client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,11 +28,20 @@ def _no_proxy_for_loopback() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZaqarServer]:
-    """A zaqar-server with 2 workers over a SQLite file, shared by the tests of a module."""
-    workdir = tmp_path_factory.mktemp("zaqar-e2e")
-    config = write_config(workdir, workdir / "zaqar-e2e.sqlite")
+#: The backends the client suite runs on: the embedded default and a database server.
+E2E_BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ZaqarServer]:
+    """A zaqar-server with 2 workers on one backend, shared by the tests of a module."""
+    backend = BY_NAME[request.param]
+    workdir = tmp_path_factory.mktemp(f"zaqar-e2e-{backend.name}")
+    backend.reset(workdir)
+    config = workdir / "zaqar-e2e.conf"
+    config.write_text(config_file_text(backend, workdir), encoding="utf-8")
     args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
     with ZaqarServer(workdir, args, env=server_env(workdir)) as running:
         yield running

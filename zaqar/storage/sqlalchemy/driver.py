@@ -53,6 +53,21 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _server_timeouts(backend: str, timeout: float) -> dict[str, Any]:
+    """Driver arguments that bound every wait on a database server by ``timeout``, so a
+    server that hangs costs a request a 503, never a worker."""
+    seconds = max(1, round(timeout))
+    if backend == "postgresql":
+        milliseconds = int(timeout * 1000)
+        return {
+            "connect_timeout": seconds,
+            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+        }
+    if backend == "mysql":
+        return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
+    return {}
+
+
 def create_engine(uri: str, timeout: float) -> Engine:
     try:
         url = sa.make_url(uri)
@@ -62,7 +77,12 @@ def create_engine(uri: str, timeout: float) -> Engine:
             )
             _configure_sqlite(engine, timeout)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True, pool_timeout=timeout)
+            engine = sa.create_engine(
+                url,
+                connect_args=_server_timeouts(url.get_backend_name(), timeout),
+                pool_pre_ping=True,
+                pool_timeout=timeout,
+            )
     except (exc.ArgumentError, ImportError) as error:
         # Name the scheme only: the URI may hold a password.
         raise errors.BadConfiguration(f"unusable database URI: {error}") from error
