@@ -10,7 +10,9 @@ from oslo_config import cfg
 from zaqar.conf import (
     default,
     drivers,
+    drivers_management_store_redis,
     drivers_management_store_sqlalchemy,
+    drivers_message_store_redis,
     drivers_message_store_sqlalchemy,
     drivers_transport_wsgi,
     transport,
@@ -22,6 +24,8 @@ MODULES = (
     drivers_transport_wsgi,
     drivers_message_store_sqlalchemy,
     drivers_management_store_sqlalchemy,
+    drivers_message_store_redis,
+    drivers_management_store_redis,
     transport,
 )
 

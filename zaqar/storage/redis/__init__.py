@@ -1,0 +1,1 @@
+"""The Redis message store (see ``driver`` for the key layout and guarantees)."""

@@ -1,0 +1,105 @@
+"""Queues: a hash each, listed per project by a lexicographic sorted set."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zaqar.core import documents, lifecycle
+from zaqar.storage import base, errors
+from zaqar.storage.redis import scripts
+
+if TYPE_CHECKING:
+    from zaqar.storage.redis.driver import Store
+
+
+class QueueController(base.QueueController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(
+        self,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        detailed: bool = False,
+    ) -> base.Page[base.Queue]:
+        if limit <= 0:
+            return base.Page([], None)
+        start = "-" if marker is None else "(" + marker
+        with self._store.talking() as client:
+            names: list[str] = client.zrangebylex(  # type: ignore[assignment]
+                self._store.project_index(project), start, "+", start=0, num=limit
+            )
+            metadata: list[str | None] = []
+            if detailed and names:
+                with client.pipeline(transaction=False) as pipe:
+                    for name in names:
+                        pipe.hget(self._store.queue_keys(name, project).queue, "m")
+                    metadata = pipe.execute()
+        if detailed:
+            items = [
+                base.Queue(name, documents.loads(text) if text is not None else {})
+                for name, text in zip(names, metadata, strict=True)
+            ]
+        else:
+            items = [base.Queue(name) for name in names]
+        return base.Page(items, items[-1].name if items else None)
+
+    def create(
+        self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> bool:
+        keys = self._store.queue_keys(name, project)
+        created = self._store.run(
+            scripts.CREATE_QUEUE, keys, self._store.clock(), documents.dumps(metadata or {})
+        )
+        # The indexes live in other slots; adding to them is idempotent.
+        with self._store.talking() as client:
+            client.zadd(keys.project_index, {name: 0})
+            client.sadd(self._store.all_queues, keys.member)
+        return bool(created)
+
+    def exists(self, name: str, project: str | None = None) -> bool:
+        with self._store.talking() as client:
+            return bool(client.exists(self._store.queue_keys(name, project).queue))
+
+    def get_metadata(self, name: str, project: str | None = None) -> dict[str, Any]:
+        with self._store.talking() as client:
+            text: Any = client.hget(self._store.queue_keys(name, project).queue, "m")
+        if text is None:
+            raise errors.QueueDoesNotExist(name, project)
+        metadata: dict[str, Any] = documents.loads(text)
+        return metadata
+
+    def set_metadata(self, name: str, metadata: dict[str, Any], project: str | None = None) -> None:
+        keys = self._store.queue_keys(name, project)
+        done = self._store.run(
+            scripts.SET_METADATA, keys, self._store.clock(), documents.dumps(metadata)
+        )
+        if not done:
+            raise errors.QueueDoesNotExist(name, project)
+
+    def delete(self, name: str, project: str | None = None) -> None:
+        keys = self._store.queue_keys(name, project)
+        with self._store.talking() as client:
+            client.zrem(keys.project_index, name)
+            client.srem(self._store.all_queues, keys.member)
+        self._store.run(scripts.DELETE_QUEUE, keys, self._store.clock())
+
+    def stats(self, name: str, project: str | None = None) -> base.QueueStats:
+        now = self._store.clock()
+        found = self._store.run(scripts.STATS, self._store.queue_keys(name, project), now)
+        if found is None:
+            raise errors.QueueDoesNotExist(name, project)
+        total, claimed, oldest_id, oldest_created, newest_id, newest_created = (
+            list(found) + [None] * 6
+        )[:6]
+        oldest = newest = None
+        if oldest_id is not None and oldest_created is not None:
+            created = float(oldest_created)
+            oldest = base.MessageStamp(oldest_id, lifecycle.age(created, now), created)
+        if newest_id is not None and newest_created is not None:
+            created = float(newest_created)
+            newest = base.MessageStamp(newest_id, lifecycle.age(created, now), created)
+        return base.QueueStats(
+            free=int(total) - int(claimed), claimed=int(claimed), oldest=oldest, newest=newest
+        )

@@ -1,0 +1,366 @@
+"""The Lua scripts of the Redis store: every state change of a queue is one script.
+
+Every script gets the queue's five keys and three common arguments::
+
+    KEYS[1] queue hash   (m: metadata JSON, cr: created, n: last marker handed out)
+    KEYS[2] markers      sorted set, message id scored by marker (posting order)
+    KEYS[3] expiries     sorted set, message id scored by expiry (UNIX seconds)
+    KEYS[4] claimed      sorted set, message id scored by claim expiry (held messages only)
+    KEYS[5] claims       sorted set, claim id scored by when its index may go (claim
+                         expiry plus the driver's margin), so that no claim index outlives
+                         its use or its queue
+    ARGV[1] now          the driver's clock, as text (Redis TIME is never used)
+    ARGV[2] message key prefix (+ message id = the message hash)
+    ARGV[3] claim key prefix   (+ claim id = sorted set of the claim's message ids)
+
+All keys of one queue share a hash tag, so the keys a script builds from the prefixes lie in
+the same cluster slot as the declared ones.
+
+Message hash fields: id, k (marker), t (ttl), cr (created), e (expires), u (client uuid),
+b (body JSON), c (claim id), ce (claim expires), ct (claim ttl), cc (claim count).
+
+Before anything else, a script trims up to ``TRIM_BUDGET`` expired messages and lapsed claim
+entries from the indexes, so expired data leaves no garbage behind and the counts the
+indexes give stay exact.
+"""
+
+from __future__ import annotations
+
+#: Expired index entries a script removes per call.
+TRIM_BUDGET = 100
+
+#: Fields read for a message, in this order.
+FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc")
+
+_COMMON = """
+local now = tonumber(ARGV[1])
+local FIELDS = {'id', 'k', 't', 'cr', 'e', 'u', 'b', 'c', 'ce', 'ct', 'cc'}
+
+local function forget(id)
+  redis.call('DEL', ARGV[2] .. id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('ZREM', KEYS[4], id)
+end
+
+local function trim(budget)
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, budget)
+  for _, id in ipairs(gone) do forget(id) end
+  local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT', 0, budget)
+  if #lapsed > 0 then redis.call('ZREM', KEYS[4], unpack(lapsed)) end
+  local stale = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1], 'LIMIT', 0, budget)
+  for _, cid in ipairs(stale) do redis.call('DEL', ARGV[3] .. cid) end
+  if #stale > 0 then redis.call('ZREM', KEYS[5], unpack(stale)) end
+  return #gone
+end
+
+local function read(id)
+  return redis.call('HMGET', ARGV[2] .. id, unpack(FIELDS))
+end
+
+-- Mirrors zaqar.core.lifecycle.is_claimed.
+local function claimed(rec)
+  return rec[8] and rec[9] and tonumber(rec[9]) > now
+end
+
+local function live(rec)
+  return rec[1] and tonumber(rec[5]) > now
+end
+
+-- Calls take(id, rec) on live messages in marker order after score ``after`` until it
+-- returns false; index entries whose hash is gone are dropped on the way.
+local function walk(after, take)
+  local cursor = after
+  while true do
+    local batch = redis.call('ZRANGEBYSCORE', KEYS[2], cursor, '+inf', 'WITHSCORES',
+                             'LIMIT', 0, 100)
+    if #batch == 0 then return end
+    for i = 1, #batch, 2 do
+      local id = batch[i]
+      cursor = '(' .. batch[i + 1]
+      local rec = read(id)
+      if not rec[1] then
+        forget(id)
+      elseif tonumber(rec[5]) > now then
+        if not take(id, rec) then return end
+      end
+    end
+    if #batch < 200 then return end
+  end
+end
+"""
+
+TRIM = (
+    _COMMON
+    + """
+return trim(tonumber(ARGV[4]))
+"""
+)
+
+# ARGV[4] metadata JSON. Returns 1 when created, 0 when the queue existed.
+CREATE_QUEUE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'm', ARGV[4], 'cr', ARGV[1], 'n', 0)
+return 1
+"""
+
+# ARGV[4] metadata JSON. Returns 0 when the queue is missing.
+SET_METADATA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'm', ARGV[4])
+return 1
+"""
+
+DELETE_QUEUE = (
+    _COMMON
+    + """
+local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+local claims = {}
+for _, id in ipairs(ids) do
+  local cid = redis.call('HGET', ARGV[2] .. id, 'c')
+  if cid then claims[cid] = true end
+  redis.call('DEL', ARGV[2] .. id)
+end
+for _, cid in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do claims[cid] = true end
+for cid, _ in pairs(claims) do redis.call('DEL', ARGV[3] .. cid) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return #ids
+"""
+)
+
+# Returns nil for a missing queue, else {total, claimed, oldest id, oldest created,
+# newest id, newest created} (ids and times are false when the queue is empty).
+STATS = (
+    _COMMON
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+trim(100)
+local total = redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')
+local held = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[1], '+inf')
+local function edge(command)
+  local start = 0
+  while total > 0 do
+    local ids = redis.call(command, KEYS[2], start, start + 99)
+    if #ids == 0 then return false, false end
+    for _, id in ipairs(ids) do
+      local expires = redis.call('ZSCORE', KEYS[3], id)
+      if expires and tonumber(expires) > now then
+        local created = redis.call('HGET', ARGV[2] .. id, 'cr')
+        if created then return id, created end
+      end
+    end
+    start = start + 100
+  end
+  return false, false
+end
+local oldest, oldest_created = edge('ZRANGE')
+local newest, newest_created = edge('ZREVRANGE')
+return {total, held, oldest, oldest_created, newest, newest_created}
+"""
+)
+
+# ARGV[4] client uuid, ARGV[5] count, then per message: id, ttl, body, expires, pexpire ms.
+# Returns the first marker of the batch, or nil when the queue is missing.
+POST = (
+    _COMMON
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+trim(100)
+local count = tonumber(ARGV[5])
+local last = redis.call('HINCRBY', KEYS[1], 'n', count)
+local first = last - count + 1
+for i = 0, count - 1 do
+  local at = 6 + i * 5
+  local id = ARGV[at]
+  local key = ARGV[2] .. id
+  redis.call('HSET', key, 'id', id, 'k', first + i, 't', ARGV[at + 1], 'cr', ARGV[1],
+             'e', ARGV[at + 3], 'u', ARGV[4], 'b', ARGV[at + 2], 'cc', 0)
+  redis.call('PEXPIRE', key, ARGV[at + 4])
+  redis.call('ZADD', KEYS[2], first + i, id)
+  redis.call('ZADD', KEYS[3], ARGV[at + 3], id)
+end
+return first
+"""
+)
+
+# ARGV[4] score after which to list ('-inf' or '(N'), ARGV[5] limit, ARGV[6] client uuid to
+# leave out ('' for none), ARGV[7] '1' to include claimed messages.
+LIST = (
+    _COMMON
+    + """
+trim(100)
+local out = {}
+local limit = tonumber(ARGV[5])
+if limit <= 0 then return out end
+walk(ARGV[4], function(id, rec)
+  if (ARGV[6] == '' or rec[6] ~= ARGV[6]) and (ARGV[7] == '1' or not claimed(rec)) then
+    out[#out + 1] = rec
+  end
+  return #out < limit
+end)
+return out
+"""
+)
+
+# ARGV[4..] message ids. Returns the records of the live ones.
+BULK_GET = (
+    _COMMON
+    + """
+local out = {}
+for i = 4, #ARGV do
+  local rec = read(ARGV[i])
+  if live(rec) then out[#out + 1] = rec end
+end
+return out
+"""
+)
+
+# ARGV[4] message id, ARGV[5] claim id the caller saw ('' for none), ARGV[6] claim expiry
+# the caller saw ('' for none). Deletes only when the message still carries exactly that
+# claim state (the caller decided with zaqar.core.lifecycle.delete_verdict on it).
+# Returns 1 deleted, 0 changed meanwhile, 2 already gone.
+DELETE_IF_UNCHANGED = (
+    _COMMON
+    + """
+local key = ARGV[2] .. ARGV[4]
+local state = redis.call('HMGET', key, 'id', 'c', 'ce')
+if not state[1] then
+  forget(ARGV[4])
+  return 2
+end
+if (state[2] or '') ~= ARGV[5] or (state[3] or '') ~= ARGV[6] then return 0 end
+forget(ARGV[4])
+return 1
+"""
+)
+
+# ARGV[4..] message ids, deleted whatever their claims.
+BULK_DELETE = (
+    _COMMON
+    + """
+for i = 4, #ARGV do forget(ARGV[i]) end
+return 0
+"""
+)
+
+# ARGV[4] limit. Deletes and returns up to limit free messages, oldest first.
+POP = (
+    _COMMON
+    + """
+trim(100)
+local out = {}
+local limit = tonumber(ARGV[4])
+if limit <= 0 then return out end
+walk('-inf', function(id, rec)
+  if not claimed(rec) then out[#out + 1] = rec end
+  return #out < limit
+end)
+for _, rec in ipairs(out) do forget(rec[1]) end
+return out
+"""
+)
+
+# Claim or renew. ARGV[4] claim id, ARGV[5] claim expires, ARGV[6] claim ttl,
+# ARGV[7] extended expires, ARGV[8] extended ttl, ARGV[9] pexpire ms of an extended message,
+# ARGV[10] pexpire ms of the claim's index, ARGV[11] when the claim's index may go (clock
+# time). A message that would die before the claim gets the
+# extended expiry and ttl (zaqar.core.lifecycle.extend_for_claim, whose values the caller
+# computed; only its comparison is made here).
+_HOLD = """
+local claim_key = ARGV[3] .. ARGV[4]
+local function hold(id, rec)
+  local key = ARGV[2] .. id
+  redis.call('HSET', key, 'c', ARGV[4], 'ce', ARGV[5], 'ct', ARGV[6])
+  if tonumber(rec[5]) < tonumber(ARGV[5]) then
+    redis.call('HSET', key, 'e', ARGV[7], 't', ARGV[8])
+    redis.call('ZADD', KEYS[3], ARGV[7], id)
+    redis.call('PEXPIRE', key, ARGV[9])
+  end
+  redis.call('ZADD', KEYS[4], ARGV[5], id)
+  redis.call('ZADD', claim_key, rec[2], id)
+end
+"""
+
+# ARGV[12] limit. Returns the records of the messages claimed, oldest first.
+CLAIM = (
+    _COMMON
+    + _HOLD
+    + """
+trim(100)
+local limit = tonumber(ARGV[12])
+local ids = {}
+if limit <= 0 then return {} end
+walk('-inf', function(id, rec)
+  if not claimed(rec) then
+    redis.call('HINCRBY', ARGV[2] .. id, 'cc', 1)
+    hold(id, rec)
+    ids[#ids + 1] = id
+  end
+  return #ids < limit
+end)
+if #ids > 0 then
+  redis.call('PEXPIRE', claim_key, ARGV[10])
+  redis.call('ZADD', KEYS[5], ARGV[11], ARGV[4])
+end
+local out = {}
+for _, id in ipairs(ids) do out[#out + 1] = read(id) end
+return out
+"""
+)
+
+local_held = """
+local function held(cid)
+  local out = {}
+  local ids = redis.call('ZRANGE', ARGV[3] .. cid, 0, -1)
+  for _, id in ipairs(ids) do
+    local rec = read(id)
+    if live(rec) and rec[8] == cid and claimed(rec) then out[#out + 1] = rec end
+  end
+  return out
+end
+"""
+
+# Same arguments as CLAIM but ARGV[12]. Returns how many messages the claim holds.
+RENEW = (
+    _COMMON
+    + _HOLD
+    + local_held
+    + """
+trim(100)
+local recs = held(ARGV[4])
+for _, rec in ipairs(recs) do hold(rec[1], rec) end
+if #recs > 0 then
+  redis.call('PEXPIRE', claim_key, ARGV[10])
+  redis.call('ZADD', KEYS[5], ARGV[11], ARGV[4])
+end
+return #recs
+"""
+)
+
+# ARGV[4] claim id. Returns the records of the live messages the live claim holds.
+GET_CLAIM = (
+    _COMMON
+    + local_held
+    + """
+return held(ARGV[4])
+"""
+)
+
+# ARGV[4] claim id. Releases every message still carrying the claim id.
+RELEASE = (
+    _COMMON
+    + """
+local claim_key = ARGV[3] .. ARGV[4]
+local ids = redis.call('ZRANGE', claim_key, 0, -1)
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. id
+  if redis.call('HGET', key, 'c') == ARGV[4] then
+    redis.call('HDEL', key, 'c', 'ce', 'ct')
+    redis.call('ZREM', KEYS[4], id)
+  end
+end
+redis.call('DEL', claim_key)
+redis.call('ZREM', KEYS[5], ARGV[4])
+return #ids
+"""
+)
