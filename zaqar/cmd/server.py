@@ -73,6 +73,8 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    # Schema checks run alembic at start-up; its plugin chatter is not news to an operator.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args, rest = parse_args(sys.argv[1:] if argv is None else argv)
     conf = zaqar_conf.load(rest)
     if args.admin_mode:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from zaqar.conf import drivers_management_store_sqlalchemy as control_opts
 from zaqar.conf import drivers_message_store_sqlalchemy as data_opts
 from zaqar.storage import base, errors
-from zaqar.storage.sqlalchemy import tables
+from zaqar.storage.sqlalchemy import schema, tables
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.queues import QueueController
@@ -98,11 +98,15 @@ class Store:
         self.clock = clock
         self.for_update = engine.dialect.name != "sqlite"
 
-    def create_schema(self) -> None:
+    def ensure_schema(self) -> None:
         # Inside a write transaction, so that workers starting together on one SQLite file
         # do not both decide to create the tables.
         with translate_errors(), self._writer.begin() as connection:
-            tables.metadata.create_all(connection)
+            schema.ensure_current(connection)
+
+    def upgrade_schema(self) -> None:
+        with translate_errors(), self._writer.begin() as connection:
+            schema.upgrade(connection)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -157,7 +161,7 @@ class DataDriver(base.DataDriver):
         super().__init__(conf, control)
         group = conf[data_opts.GROUP]
         self.store = Store(create_engine(group.uri, group.timeout))
-        self.store.create_schema()
+        self.store.ensure_schema()
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)

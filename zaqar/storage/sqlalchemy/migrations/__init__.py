@@ -1,0 +1,1 @@
+"""Alembic migrations of the SQL store; applied with ``zaqar-manage db upgrade``."""
