@@ -33,7 +33,7 @@ import zaqar.conf
 from tests.clock import Clock
 from zaqar.conf.opts import list_opts
 from zaqar.storage import base
-from zaqar.storage.sqlalchemy import tables
+from zaqar.storage.sqlalchemy import schema, tables
 
 POSTGRESQL_URL = os.environ.get(
     "ZAQAR_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/zaqar_test"
@@ -128,7 +128,8 @@ class _SharedDatabase:
     def _first_use(self) -> sa.Engine:
         self._create_database()
         engine = sa.create_engine(self.url)
-        tables.metadata.create_all(engine)
+        with engine.begin() as connection:
+            schema.upgrade(connection)
         return engine
 
     def reset(self, tmp_path: Path) -> None:

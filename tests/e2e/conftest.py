@@ -1,6 +1,6 @@
 """Fixtures of the end-to-end suite: a real ``zaqar-server`` (gunicorn) on loopback.
 
-``server`` is one server per test module and backend (SQLite, PostgreSQL), with 2 workers;
+``server`` is one server per test module and backend (SQLite, PostgreSQL, Redis), with 2 workers;
 ``make_client`` builds python-zaqarclient v1 clients against it.
 """
 
@@ -29,7 +29,7 @@ def _no_proxy_for_loopback() -> Iterator[None]:
 
 
 #: The backends the client suite runs on: the embedded default and a database server.
-E2E_BACKENDS = ["sqlite", "postgresql"]
+E2E_BACKENDS = ["sqlite", "postgresql", "redis"]
 
 
 @pytest.fixture(scope="module", params=E2E_BACKENDS)

@@ -1,0 +1,83 @@
+"""Schema versions of the SQL store: created when empty, refused when out of date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from oslo_config import cfg
+
+import zaqar.conf
+from zaqar.cmd import manage
+from zaqar.storage import errors
+from zaqar.storage.sqlalchemy import schema, tables
+from zaqar.storage.sqlalchemy.driver import ControlDriver, DataDriver
+
+from .support import BACKENDS, Backend
+
+SQL_BACKENDS = [backend for backend in BACKENDS if backend.driver == "sqlalchemy"]
+
+
+@pytest.fixture(params=[backend.name for backend in SQL_BACKENDS])
+def sql_conf(request: pytest.FixtureRequest, tmp_path: Path) -> cfg.ConfigOpts:
+    backend: Backend = next(b for b in SQL_BACKENDS if b.name == request.param)
+    conf = zaqar.conf.load([], default_config_files=[])
+    backend.prepare(conf, tmp_path)
+    return conf
+
+
+def _engine(conf: cfg.ConfigOpts) -> sa.Engine:
+    return sa.create_engine(conf["drivers:message_store:sqlalchemy"].uri)
+
+
+def _start(conf: cfg.ConfigOpts) -> DataDriver:
+    return DataDriver(conf, ControlDriver(conf))
+
+
+def test_the_tables_match_the_latest_migration(sql_conf: cfg.ConfigOpts) -> None:
+    _start(sql_conf).close()
+    engine = _engine(sql_conf)
+    try:
+        with engine.connect() as connection:
+            assert schema.current(connection) == schema.head()
+            differences = compare_metadata(MigrationContext.configure(connection), tables.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_a_driver_on_a_schema_of_another_revision_refuses_to_start(
+    sql_conf: cfg.ConfigOpts,
+) -> None:
+    _start(sql_conf).close()
+    engine = _engine(sql_conf)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
+        with pytest.raises(errors.BadConfiguration, match="zaqar-manage db upgrade"):
+            _start(sql_conf)
+    finally:
+        engine.dispose()
+
+
+def test_zaqar_manage_db_upgrade_creates_the_schema_in_an_empty_sqlite_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "fresh.sqlite"
+    config = tmp_path / "zaqar.conf"
+    uri = f"sqlite:///{database}"
+    config.write_text(
+        f"[drivers:message_store:sqlalchemy]\nuri = {uri}\n"
+        f"[drivers:management_store:sqlalchemy]\nuri = {uri}\n"
+    )
+    args = ["--config-file", str(config)]
+    assert manage.main(["db", "current", *args]) == 0
+    output = capsys.readouterr().out
+    assert output.count("\n") == 1, "both stores share one database, listed once"
+    assert "no schema" in output
+    assert manage.main(["db", "upgrade", *args]) == 0
+    assert manage.main(["db", "current", *args]) == 0
+    assert f"{schema.head()} (latest {schema.head()})" in capsys.readouterr().out
