@@ -54,12 +54,16 @@ def test_a_driver_on_a_schema_of_another_revision_refuses_to_start(
 ) -> None:
     _start(sql_conf).close()
     engine = _engine(sql_conf)
+    version = sa.text("UPDATE alembic_version SET version_num = :revision")
     try:
         with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
+            connection.execute(version, {"revision": "0000"})
         with pytest.raises(errors.BadConfiguration, match="zaqar-manage db upgrade"):
             _start(sql_conf)
     finally:
+        # The server databases are shared by the whole run: leave them as found.
+        with engine.begin() as connection:
+            connection.execute(version, {"revision": schema.head()})
         engine.dispose()
 
 
