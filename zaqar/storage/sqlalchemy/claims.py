@@ -57,10 +57,11 @@ class ClaimController(base.ClaimController):
         now = self._store.clock()
         claim_id = new_id()
         claim_expires = now + ttl
-        with self._store.writing() as connection:
+
+        def take(connection: Connection) -> Sequence[Any]:
             queue_id = find_queue_id(connection, queue, project)
             if queue_id is None:
-                return None
+                return ()
             candidates = (
                 sa.select(m.c.id, m.c.expires)
                 .where(m.c.queue_id == queue_id, m.c.expires > now, free(now))
@@ -72,7 +73,7 @@ class ClaimController(base.ClaimController):
                 candidates = candidates.with_for_update(skip_locked=True)
             rows = connection.execute(candidates).all()
             if not rows:
-                return None
+                return ()
             # The free() re-check makes the tagging safe even without row locks.
             connection.execute(
                 sa.update(m)
@@ -85,11 +86,13 @@ class ClaimController(base.ClaimController):
                 )
             )
             _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
-            claimed = connection.execute(
+            return connection.execute(
                 sa.select(*COLUMNS)
                 .where(m.c.queue_id == queue_id, m.c.claim_id == claim_id)
                 .order_by(m.c.marker)
             ).all()
+
+        claimed = self._store.write(take)
         if not claimed:
             return None
         return base.Claim(claim_id, ttl, 0, [to_message(row, now) for row in claimed])
@@ -130,7 +133,8 @@ class ClaimController(base.ClaimController):
             raise errors.ClaimDoesNotExist(claim_id, queue, project)
         now = self._store.clock()
         claim_expires = now + ttl
-        with self._store.writing() as connection:
+
+        def renew(connection: Connection) -> None:
             held = (
                 sa.select(m.c.id, m.c.expires)
                 .where(
@@ -152,6 +156,8 @@ class ClaimController(base.ClaimController):
                 .values(claim_expires=claim_expires, claim_ttl=ttl)
             )
             _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
+
+        self._store.write(renew)
 
     def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
         if not is_id(claim_id):

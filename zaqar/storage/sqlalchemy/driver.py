@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -23,6 +23,8 @@ from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.queues import QueueController
 
 LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Rows removed per statement by the purge, so it never holds a long write lock.
 PURGE_BATCH = 500
@@ -118,6 +120,40 @@ class Store:
         """A transaction holding the write lock (SQLite) or row locks as taken (others)."""
         with translate_errors(), self._writer.begin() as connection:
             yield connection
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """``work`` in a write transaction, run again when the database broke a deadlock.
+
+        Under concurrent claims and posts MySQL (and, more rarely, PostgreSQL) resolves lock
+        cycles by aborting one transaction; that is a reason to retry, not to answer 503.
+        ``work`` must be safe to run again: a failed attempt rolled back everything.
+        """
+        with translate_errors():
+            for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+                try:
+                    with self._writer.begin() as connection:
+                        return work(connection)
+                except exc.DBAPIError as error:
+                    if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(error):
+                        raise
+                    LOG.info("deadlock, retrying (attempt %d): %s", attempt, error.orig)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: Attempts at a write transaction that the database aborted to break a deadlock.
+DEADLOCK_ATTEMPTS = 5
+
+#: MySQL error codes and PostgreSQL SQLSTATEs of transactions aborted to break a lock cycle.
+_MYSQL_DEADLOCK = 1213
+_POSTGRESQL_RETRY = frozenset({"40P01", "40001"})
+
+
+def is_deadlock(error: exc.DBAPIError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _POSTGRESQL_RETRY:
+        return True
+    args: tuple[Any, ...] = getattr(original, "args", ())
+    return len(args) > 0 and args[0] == _MYSQL_DEADLOCK
 
 
 @contextlib.contextmanager

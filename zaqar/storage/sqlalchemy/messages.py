@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
 from zaqar.storage import base, errors
@@ -149,7 +150,8 @@ class MessageController(base.MessageController):
             return []
         now = self._store.clock()
         ids = [new_id() for _ in messages]
-        with self._store.writing() as connection:
+
+        def store(connection: Connection) -> None:
             # Advancing the counter first takes the queue row's write lock, so concurrent
             # producers get contiguous, non-overlapping marker ranges.
             advanced = connection.execute(
@@ -185,6 +187,8 @@ class MessageController(base.MessageController):
                     for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
                 ],
             )
+
+        self._store.write(store)
         return ids
 
     def delete(
@@ -204,7 +208,8 @@ class MessageController(base.MessageController):
             m.c.queue_id == queue_id_of(queue, project),
             m.c.expires > now,
         )
-        with self._store.writing() as connection:
+
+        def remove(connection: Connection) -> None:
             query = sa.select(m.c.claim_id, m.c.claim_expires).where(*where)
             if self._store.for_update:
                 query = query.with_for_update()
@@ -219,6 +224,8 @@ class MessageController(base.MessageController):
             if verdict is lifecycle.DeleteVerdict.NOT_CLAIMED:
                 raise errors.MessageNotClaimed(message_id)
             connection.execute(sa.delete(m).where(m.c.id == message_id))
+
+        self._store.write(remove)
 
     def bulk_delete(
         self, queue: str, message_ids: Sequence[str], project: str | None = None
