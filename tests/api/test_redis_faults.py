@@ -1,0 +1,154 @@
+"""A Redis server that goes away and comes back: 503 while it is gone, then recovery.
+
+The test runs its own redis-server on a free loopback port, stops it mid-run and starts it
+again on the same port; the app is never restarted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import zaqar.conf
+from zaqar import bootstrap
+
+from .support import Api
+
+REDIS_SERVER = shutil.which("redis-server")
+HEADERS = {"Client-ID": "3381af92-2b9e-11e3-b191-71861300734c", "X-Project-ID": "faults"}
+#: The longest any request may take while the server is down (bounded retries + timeout).
+BOUND = 5.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisProcess:
+    def __init__(self, port: int, folder: Path) -> None:
+        self.port = port
+        self.folder = folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
+    if REDIS_SERVER is None:
+        pytest.fail("redis-server is not installed")
+    server = RedisProcess(_free_port(), tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def api(redis_server: RedisProcess) -> Iterator[Api]:
+    conf = zaqar.conf.load([], default_config_files=[])
+    conf.set_override("message_store", "redis", group="drivers")
+    conf.set_override("management_store", "redis", group="drivers")
+    for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
+        conf.set_override("uri", f"redis://127.0.0.1:{redis_server.port}/0", group=group)
+        conf.set_override("max_reconnect_attempts", 1, group=group)
+        conf.set_override("reconnect_sleep", 0.1, group=group)
+        conf.set_override("socket_timeout", 1.0, group=group)
+    boot = bootstrap.Bootstrap(conf)
+    try:
+        yield Api(boot.transport.app, boot)
+    finally:
+        boot.close()
+
+
+def _timed(api: Api, method: str, path: str, **kwargs: object) -> tuple[int, float, object]:
+    started = time.monotonic()
+    resp = api.client.simulate_request(method, path, headers=HEADERS, **kwargs)  # type: ignore[arg-type]
+    return resp.status_code, time.monotonic() - started, resp.json if resp.text else None
+
+
+def test_requests_get_503_while_redis_is_down_and_succeed_once_it_is_back(
+    api: Api, redis_server: RedisProcess
+) -> None:
+    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
+    post = {"json": [{"ttl": 300, "body": 1}]}
+    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
+
+    redis_server.stop()
+    for method, path, kwargs, what in [
+        ("PUT", "/v1/queues/q2", {}, "Queue could not be created."),
+        ("POST", "/v1/queues/q/messages", post, "Messages could not be enqueued."),
+        ("GET", "/v1/queues/q/stats", {}, "Queue stats could not be read."),
+    ]:
+        status, elapsed, body = _timed(api, method, path, **kwargs)
+        assert status == 503, (method, path, body)
+        assert body == {
+            "title": "Service temporarily unavailable",
+            "description": f"{what} Please try again in a few seconds.",
+        }
+        assert elapsed < BOUND, f"{method} {path} took {elapsed:.1f}s"
+    status, elapsed, _ = _timed(api, "GET", "/v1/health")
+    assert status == 503 and elapsed < BOUND
+
+    redis_server.start()
+    # This test's server keeps nothing on disk: the queue is gone, the service is back.
+    assert _timed(api, "GET", "/v1/health")[0] == 204
+    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
+
+
+def test_a_redis_server_that_stops_answering_costs_a_bounded_503(
+    api: Api, redis_server: RedisProcess
+) -> None:
+    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        status, elapsed, body = _timed(api, "GET", "/v1/queues/q/stats")
+        assert status == 503, body
+        assert elapsed < BOUND, f"a hung server held the request for {elapsed:.1f}s"
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert _timed(api, "GET", "/v1/queues/q/stats")[0] == 200
