@@ -1,0 +1,143 @@
+"""A PostgreSQL server that goes away and comes back: 503 while it is gone, then recovery.
+
+The test runs a private PostgreSQL cluster (initdb into its own folder, as the ``postgres``
+system user because the server refuses to run as root) on a free loopback port, stops it
+mid-run and starts it again; the app is never restarted.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import zaqar.conf
+from zaqar import bootstrap
+
+from .support import Api
+
+BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+HEADERS = {"Client-ID": "3381af92-2b9e-11e3-b191-71861300734c", "X-Project-ID": "faults"}
+#: The longest any request may take while the server is down.
+BOUND = 5.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivatePostgres:
+    def __init__(self, folder: Path) -> None:
+        self.bin = Path(BINARIES[-1])
+        self.folder = folder
+        self.data = folder / "data"
+        self.port = _free_port()
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivatePostgres]:
+    if not BINARIES:
+        pytest.fail("PostgreSQL server binaries are not installed")
+    # Not under pytest's temporary folder: the postgres user cannot enter root's.
+    folder = Path(tempfile.mkdtemp(prefix="zaqar-pg-"))
+    server = PrivatePostgres(folder)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped, or never started
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def api(postgres: PrivatePostgres) -> Iterator[Api]:
+    conf = zaqar.conf.load([], default_config_files=[])
+    uri = f"postgresql+psycopg://postgres@127.0.0.1:{postgres.port}/postgres"
+    for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
+        conf.set_override("uri", uri, group=group)
+        conf.set_override("timeout", 1.0, group=group)
+    conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+    boot = bootstrap.Bootstrap(conf)
+    try:
+        yield Api(boot.transport.app, boot)
+    finally:
+        boot.close()
+
+
+def _timed(api: Api, method: str, path: str, **kwargs: object) -> tuple[int, float, object]:
+    started = time.monotonic()
+    resp = api.client.simulate_request(method, path, headers=HEADERS, **kwargs)  # type: ignore[arg-type]
+    return resp.status_code, time.monotonic() - started, resp.json if resp.text else None
+
+
+def test_requests_get_503_while_postgresql_is_down_and_succeed_once_it_is_back(
+    api: Api, postgres: PrivatePostgres
+) -> None:
+    post = {"json": [{"ttl": 300, "body": 1}]}
+    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
+
+    postgres.stop()
+    for method, path, kwargs, what in [
+        ("PUT", "/v1/queues/q2", {}, "Queue could not be created."),
+        ("POST", "/v1/queues/q/messages", post, "Messages could not be enqueued."),
+        ("GET", "/v1/queues/q/stats", {}, "Queue stats could not be read."),
+    ]:
+        status, elapsed, body = _timed(api, method, path, **kwargs)
+        assert status == 503, (method, path, body)
+        assert body == {
+            "title": "Service temporarily unavailable",
+            "description": f"{what} Please try again in a few seconds.",
+        }
+        assert elapsed < BOUND, f"{method} {path} took {elapsed:.1f}s"
+    status, elapsed, _ = _timed(api, "GET", "/v1/health")
+    assert status == 503 and elapsed < BOUND
+
+    postgres.start()
+    # The data survived the restart, and the same app serves it without a restart.
+    assert _timed(api, "GET", "/v1/health")[0] == 204
+    status, _, body = _timed(api, "GET", "/v1/queues/q/stats")
+    assert status == 200 and body["messages"]["total"] == 1  # type: ignore[index]
+    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
