@@ -17,20 +17,12 @@ from pathlib import Path
 import pytest
 
 import zaqar.conf
+from tests.faults import BOUND, POST, assert_outage, free_port, timed
 from zaqar import bootstrap
 
 from .support import Api
 
 REDIS_SERVER = shutil.which("redis-server")
-HEADERS = {"Client-ID": "3381af92-2b9e-11e3-b191-71861300734c", "X-Project-ID": "faults"}
-#: The longest any request may take while the server is down (bounded retries + timeout).
-BOUND = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisProcess:
@@ -78,7 +70,7 @@ class RedisProcess:
 def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
     if REDIS_SERVER is None:
         pytest.fail("redis-server is not installed")
-    server = RedisProcess(_free_port(), tmp_path)
+    server = RedisProcess(free_port(), tmp_path)
     server.start()
     try:
         yield server
@@ -103,52 +95,32 @@ def api(redis_server: RedisProcess) -> Iterator[Api]:
         boot.close()
 
 
-def _timed(api: Api, method: str, path: str, **kwargs: object) -> tuple[int, float, object]:
-    started = time.monotonic()
-    resp = api.client.simulate_request(method, path, headers=HEADERS, **kwargs)  # type: ignore[arg-type]
-    return resp.status_code, time.monotonic() - started, resp.json if resp.text else None
-
-
 def test_requests_get_503_while_redis_is_down_and_succeed_once_it_is_back(
     api: Api, redis_server: RedisProcess
 ) -> None:
-    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
-    post = {"json": [{"ttl": 300, "body": 1}]}
-    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
+    assert timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert timed(api, "POST", "/v1/queues/q/messages", **POST)[0] == 201
 
     redis_server.stop()
-    for method, path, kwargs, what in [
-        ("PUT", "/v1/queues/q2", {}, "Queue could not be created."),
-        ("POST", "/v1/queues/q/messages", post, "Messages could not be enqueued."),
-        ("GET", "/v1/queues/q/stats", {}, "Queue stats could not be read."),
-    ]:
-        status, elapsed, body = _timed(api, method, path, **kwargs)
-        assert status == 503, (method, path, body)
-        assert body == {
-            "title": "Service temporarily unavailable",
-            "description": f"{what} Please try again in a few seconds.",
-        }
-        assert elapsed < BOUND, f"{method} {path} took {elapsed:.1f}s"
-    status, elapsed, _ = _timed(api, "GET", "/v1/health")
-    assert status == 503 and elapsed < BOUND
+    assert_outage(api)
 
     redis_server.start()
     # This test's server keeps nothing on disk: the queue is gone, the service is back.
-    assert _timed(api, "GET", "/v1/health")[0] == 204
-    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
-    assert _timed(api, "POST", "/v1/queues/q/messages", **post)[0] == 201
+    assert timed(api, "GET", "/v1/health")[0] == 204
+    assert timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert timed(api, "POST", "/v1/queues/q/messages", **POST)[0] == 201
 
 
 def test_a_redis_server_that_stops_answering_costs_a_bounded_503(
     api: Api, redis_server: RedisProcess
 ) -> None:
-    assert _timed(api, "PUT", "/v1/queues/q")[0] == 201
+    assert timed(api, "PUT", "/v1/queues/q")[0] == 201
     assert redis_server.process is not None
     redis_server.process.send_signal(signal.SIGSTOP)  # accepts connections, never answers
     try:
-        status, elapsed, body = _timed(api, "GET", "/v1/queues/q/stats")
+        status, elapsed, body = timed(api, "GET", "/v1/queues/q/stats")
         assert status == 503, body
         assert elapsed < BOUND, f"a hung server held the request for {elapsed:.1f}s"
     finally:
         redis_server.process.send_signal(signal.SIGCONT)
-    assert _timed(api, "GET", "/v1/queues/q/stats")[0] == 200
+    assert timed(api, "GET", "/v1/queues/q/stats")[0] == 200

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.faults import free_port  # noqa: F401 - re-exported for the suite
 
 #: The console script of the virtualenv that runs the tests.
 ZAQAR_SERVER = Path(sys.executable).parent / "zaqar-server"
@@ -36,13 +37,6 @@ MakeClient = Callable[..., Any]
 
 # Loopback requests must never go through a proxy configured in the environment.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_config(directory: Path, database: Path) -> Path:

@@ -1,0 +1,45 @@
+"""Helpers for tests that take a backend server away while the app runs."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+HEADERS = {"Client-ID": "3381af92-2b9e-11e3-b191-71861300734c", "X-Project-ID": "faults"}
+#: The longest any request may take while the server is down.
+BOUND = 5.0
+#: A one-message POST body.
+POST = {"json": [{"ttl": 300, "body": 1}]}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def timed(api: Any, method: str, path: str, **kwargs: Any) -> tuple[int, float, Any]:
+    """Status, seconds taken and JSON body of one request through ``api``'s test client."""
+    started = time.monotonic()
+    resp = api.client.simulate_request(method, path, headers=HEADERS, **kwargs)
+    return resp.status_code, time.monotonic() - started, resp.json if resp.text else None
+
+
+def assert_outage(api: Any) -> None:
+    """With the backend down: quick 503s naming each operation, and health says 503."""
+    for method, path, kwargs, what in [
+        ("PUT", "/v1/queues/q2", {}, "Queue could not be created."),
+        ("POST", "/v1/queues/q/messages", POST, "Messages could not be enqueued."),
+        ("GET", "/v1/queues/q/stats", {}, "Queue stats could not be read."),
+    ]:
+        status, elapsed, body = timed(api, method, path, **kwargs)
+        assert status == 503, (method, path, body)
+        assert body == {
+            "title": "Service temporarily unavailable",
+            "description": f"{what} Please try again in a few seconds.",
+        }
+        assert elapsed < BOUND, f"{method} {path} took {elapsed:.1f}s"
+    status, elapsed, _ = timed(api, "GET", "/v1/health")
+    assert status == 503 and elapsed < BOUND
