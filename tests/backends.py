@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,11 +211,47 @@ def _redis_clock(driver: base.DataDriver, clock: Clock) -> None:
 
 _redis = _RedisNamespace(REDIS_URL)
 
+
+class _PrivateRedisCluster(_RedisNamespace):
+    """A 3-node Redis Cluster of this test run's own, started on first use.
+
+    No cluster runs on this machine, so the run starts one on free loopback ports
+    (``redis-server --cluster-enabled yes``, then ``redis-cli --cluster create``) and kills
+    it when the run ends; it keeps nothing on disk.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self._cluster: Any = None
+
+    def reset(self, tmp_path: Path) -> None:
+        if self._cluster is None:
+            from redis.cluster import RedisCluster
+
+            from tests.redis_servers import REDIS_CLI, REDIS_SERVER, RedisClusterProcesses
+
+            if REDIS_SERVER is None or REDIS_CLI is None:
+                unreachable("redis-cluster", RuntimeError("redis-server is not installed"))
+            folder = Path(tempfile.mkdtemp(prefix="zaqar-redis-cluster-"))
+            cluster = RedisClusterProcesses(folder)
+            atexit.register(shutil.rmtree, folder, True)
+            atexit.register(cluster.stop)
+            cluster.start()
+            self._cluster = cluster
+            self.url = cluster.uri
+            host, port = "127.0.0.1", cluster.ports[0]
+            self._client = RedisCluster(host=host, port=port, socket_timeout=5)
+        self._clean()
+
+
+_redis_cluster = _PrivateRedisCluster()
+
 BACKENDS = [
     Backend("sqlite", "sqlalchemy", _no_reset, _configure_sqlite, _sql_clock),
     Backend("postgresql", "sqlalchemy", _postgresql.reset, _postgresql.configure, _sql_clock),
     Backend("mysql", "sqlalchemy", _mysql.reset, _mysql.configure, _sql_clock),
     Backend("redis", "redis", _redis.reset, _redis.configure, _redis_clock),
+    Backend("redis-cluster", "redis", _redis_cluster.reset, _redis_cluster.configure, _redis_clock),
 ]
 
 BY_NAME = {backend.name: backend for backend in BACKENDS}

@@ -11,7 +11,10 @@ uri = cfg.StrOpt(
     default="redis://127.0.0.1:6379",
     secret=True,
     help="Redis connection URI: ``redis://[:password@]host:port[/db][?socket_timeout=..]``, "
-    "``rediss://...`` for TLS, or ``unix:///path/to.sock?db=N``.",
+    "``rediss://...`` for TLS, ``unix:///path/to.sock?db=N``, "
+    "``redis+sentinel://[:password@]host:port[,host:port...]/master[/db]`` for a master "
+    "found through sentinels, or ``redis+cluster://[:password@]host:port[,host:port...]`` "
+    "for Redis Cluster.",
 )
 
 prefix = cfg.StrOpt(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +41,9 @@ import redis
 from oslo_config import cfg
 from redis import exceptions as redis_errors
 from redis.backoff import ConstantBackoff
+from redis.cluster import ClusterNode, RedisCluster
 from redis.retry import Retry
+from redis.sentinel import MasterNotFoundError, Sentinel
 
 from zaqar.conf import drivers_management_store_redis as control_opts
 from zaqar.conf import drivers_message_store_redis as data_opts
@@ -58,7 +61,9 @@ EXPIRY_MARGIN = 3600.0
 #: Expired messages ``gc`` removes per script call on one queue.
 GC_BATCH = 1000
 
-_SCHEMES = ("redis", "rediss", "unix")
+_SINGLE_SCHEMES = ("redis", "rediss", "unix")
+_CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+_SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 
 #: Failures that mean "not now" rather than "never": the server is away, busy loading, a
 #: read-only replica after a fail-over, out of memory, or its cluster is re-forming.
@@ -70,6 +75,8 @@ _UNAVAILABLE = (
     redis_errors.MasterDownError,
     redis_errors.ClusterDownError,
     redis_errors.TryAgainError,
+    redis_errors.SlotNotCoveredError,
+    MasterNotFoundError,
 )
 
 
@@ -83,33 +90,225 @@ def translate_errors() -> Iterator[None]:
         raise errors.ServiceUnavailable(error.__class__.__name__) from error
 
 
-def create_client(group: Any, attempts: int | None = None) -> redis.Redis:
-    """A client on ``group.uri``; ``attempts`` overrides ``max_reconnect_attempts``.
+Client = redis.Redis | RedisCluster
+
+
+class _Cluster(RedisCluster):
+    """A cluster client that never repeats a command which timed out.
+
+    redis-py retries timeouts in cluster mode, but a script that timed out may have run: a
+    repeated POST would post its batch twice. Refused connections and a re-forming cluster
+    mean the command did not run, so those are still retried.
+    """
+
+    ERRORS_ALLOW_RETRY = (  # type: ignore[assignment]  # a narrower tuple on purpose
+        redis_errors.ConnectionError,
+        redis_errors.ClusterDownError,
+        redis_errors.SlotNotCoveredError,
+    )
+
+
+class Connector:
+    """The client of one option group, built on first use and shared from then on.
+
+    The URI is checked at once, so a bad one stops the server at start-up. The client is
+    built later because a cluster client must reach the cluster to learn its layout: built
+    lazily, the server starts while the cluster is away and answers 503 until it is back.
+    """
+
+    def __init__(self, group: Any, attempts: int | None = None) -> None:
+        self._build = client_factory(group, attempts)
+        self._client: Client | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Client:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build()
+                client = self._client
+        return client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+            if isinstance(client, redis.Redis):
+                client.connection_pool.disconnect()
+
+
+def client_factory(group: Any, attempts: int | None = None) -> Callable[[], Client]:
+    """What builds a client on ``group.uri``; ``attempts`` overrides
+    ``max_reconnect_attempts``.
 
     Only connection failures are retried: a command that timed out may have run, and
     running a script twice could post a batch twice.
     """
     uri: str = group.uri
-    scheme = urllib.parse.urlsplit(uri).scheme
-    if scheme not in _SCHEMES:
-        # Name the scheme only: the URI may hold a password.
-        raise errors.BadConfiguration(f"unusable Redis URI scheme {scheme!r}")
+    parts = urllib.parse.urlsplit(uri)
     retry = Retry(
         ConstantBackoff(group.reconnect_sleep),
         group.max_reconnect_attempts if attempts is None else attempts,
         supported_errors=(redis_errors.ConnectionError,),
     )
+    if parts.scheme in _SINGLE_SCHEMES:
+        return _single_client(uri, group.socket_timeout, retry)
+    if parts.scheme in _CLUSTER_SCHEMES:
+        return _cluster_client(parts, group.socket_timeout, retry)
+    if parts.scheme in _SENTINEL_SCHEMES:
+        return _sentinel_client(parts, group.socket_timeout, retry)
+    # Name the scheme only: the URI may hold a password.
+    raise errors.BadConfiguration(f"unusable Redis URI scheme {parts.scheme!r}")
+
+
+def _single_client(uri: str, socket_timeout: float, retry: Retry) -> Callable[[], redis.Redis]:
     try:
         pool = redis.ConnectionPool.from_url(
             uri,
-            socket_timeout=group.socket_timeout,
-            socket_connect_timeout=group.socket_timeout,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
             retry=retry,
             decode_responses=True,
         )
     except ValueError as error:
         raise errors.BadConfiguration(f"unusable Redis URI: {error}") from error
-    return redis.Redis(connection_pool=pool)
+    return lambda: redis.Redis(connection_pool=pool)
+
+
+@dataclass(frozen=True)
+class _MultiHostUri:
+    """``scheme://[[user]:password@]host:port[,host:port...][/path][?query]``, parsed."""
+
+    nodes: list[tuple[str, int]]
+    username: str | None
+    password: str | None
+    path: list[str]
+    query: dict[str, str]
+    tls: bool
+
+
+def _parse_multi_host(parts: urllib.parse.SplitResult, default_port: int) -> _MultiHostUri:
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    nodes: list[tuple[str, int]] = []
+    for host in hosts.split(","):
+        name, _, port = host.strip().rpartition(":") if ":" in host else (host, "", "")
+        name = name.strip("[]")
+        try:
+            nodes.append((name, int(port) if port else default_port))
+        except ValueError:
+            raise errors.BadConfiguration(f"unusable port in Redis URI: {port!r}") from None
+    if not nodes or not all(name for name, _ in nodes):
+        raise errors.BadConfiguration("a Redis cluster or sentinel URI needs at least one host")
+    query: dict[str, str] = {}
+    for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+        query[key] = value
+    return _MultiHostUri(
+        nodes=nodes,
+        username=urllib.parse.unquote(username) or None,
+        password=urllib.parse.unquote(password) or None,
+        path=[urllib.parse.unquote(p) for p in parts.path.split("/") if p],
+        query=query,
+        tls=parts.scheme.startswith("rediss"),
+    )
+
+
+def _timeout(query: dict[str, str], default: float) -> float:
+    text = query.pop("socket_timeout", None)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise errors.BadConfiguration(f"unusable socket_timeout in Redis URI: {text!r}") from None
+    if value <= 0:
+        raise errors.BadConfiguration("socket_timeout in a Redis URI must be positive")
+    return value
+
+
+def _no_more(query: dict[str, str]) -> None:
+    if query:
+        names = ", ".join(sorted(query))
+        raise errors.BadConfiguration(f"unknown options in Redis URI: {names}")
+
+
+def _cluster_client(
+    parts: urllib.parse.SplitResult, socket_timeout: float, retry: Retry
+) -> Callable[[], RedisCluster]:
+    """``redis+cluster://[:password@]host:port[,host:port...][?socket_timeout=S]``.
+
+    Any reachable node will do: the client learns the others, and which slots each holds,
+    from the cluster itself.
+    """
+    uri = _parse_multi_host(parts, 6379)
+    if uri.path:
+        raise errors.BadConfiguration("a Redis cluster has no databases: drop the URI's path")
+    timeout = _timeout(uri.query, socket_timeout)
+    _no_more(uri.query)
+
+    def build() -> RedisCluster:
+        try:
+            return _Cluster(
+                startup_nodes=[
+                    ClusterNode(host, port)  # type: ignore[no-untyped-call]
+                    for host, port in uri.nodes
+                ],
+                retry=retry,
+                username=uri.username,
+                password=uri.password,
+                ssl=uri.tls,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                decode_responses=True,
+            )
+        except (*_UNAVAILABLE, redis_errors.RedisClusterException) as error:
+            # Building fails when no node answers: the cluster is away, not misconfigured.
+            LOG.warning("redis cluster unavailable: %s", error)
+            raise errors.ServiceUnavailable(error.__class__.__name__) from error
+
+    return build
+
+
+def _sentinel_client(
+    parts: urllib.parse.SplitResult, socket_timeout: float, retry: Retry
+) -> Callable[[], redis.Redis]:
+    """``redis+sentinel://[:password@]host:port[,host:port...]/master[/db][?socket_timeout=S]``.
+
+    The hosts are sentinels; the client asks them for the current master of the named
+    service on every (re)connection, so a fail-over needs no restart. The password is the
+    master's; ``?master=NAME`` may stand for the path's first part.
+    """
+    uri = _parse_multi_host(parts, 26379)
+    path = list(uri.path)
+    service = uri.query.pop("master", None) or (path.pop(0) if path else None)
+    if not service:
+        raise errors.BadConfiguration("a Redis sentinel URI must name the master service")
+    db_text = uri.query.pop("db", None) or (path.pop(0) if path else "0")
+    if path:
+        raise errors.BadConfiguration("a Redis sentinel URI's path is /master[/db]")
+    try:
+        db = int(db_text)
+    except ValueError:
+        raise errors.BadConfiguration(f"unusable db in Redis URI: {db_text!r}") from None
+    timeout = _timeout(uri.query, socket_timeout)
+    _no_more(uri.query)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        uri.nodes,
+        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
+    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
+        service,
+        db=db,
+        username=uri.username,
+        password=uri.password,
+        ssl=uri.tls,
+        retry=retry,
+        decode_responses=True,
+    )
+    return lambda: client
 
 
 def check_prefix(prefix: str) -> str:
@@ -152,9 +351,9 @@ class Store:
     """What the controllers share: the client, the clock, the key layout and the scripts."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str, clock: Callable[[], float] = time.time
+        self, connector: Connector, prefix: str, clock: Callable[[], float] = time.time
     ) -> None:
-        self.client = client
+        self.connector = connector
         self.prefix = check_prefix(prefix)
         self.clock = clock
         self.all_queues = f"{prefix}:all"
@@ -186,19 +385,19 @@ class Store:
 
     def run(self, lua: str, keys: QueueKeys, now: float, *args: object) -> Any:
         """Run one of ``scripts`` on a queue, with the common arguments first."""
-        script = self._scripts.get(lua)
-        if script is None:
-            script = self._scripts[lua] = self.client.register_script(lua)
         with translate_errors():
+            script = self._scripts.get(lua)
+            if script is None:
+                script = self._scripts[lua] = self.connector.get().register_script(lua)
             return script(
                 keys=keys.keys,
                 args=[repr(float(now)), keys.message_prefix, keys.claim_prefix, *map(str, args)],
             )
 
     @contextlib.contextmanager
-    def talking(self) -> Iterator[redis.Redis]:
+    def talking(self) -> Iterator[Client]:
         with translate_errors():
-            yield self.client
+            yield self.connector.get()
 
     def trim(self, keys: QueueKeys, budget: int) -> int:
         return int(self.run(scripts.TRIM, keys, self.clock(), budget))
@@ -208,16 +407,11 @@ def to_float(value: str | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _ping(client: redis.Redis) -> bool:
+def _ping(probe: Connector) -> bool:
     try:
-        return bool(client.ping())
+        return bool(probe.get().ping())
     except Exception:  # noqa: BLE001 - liveness never raises
         return False
-
-
-def _close(client: redis.Redis) -> None:
-    client.close()
-    client.connection_pool.disconnect()
 
 
 class ControlDriver(base.ControlDriver):
@@ -225,24 +419,24 @@ class ControlDriver(base.ControlDriver):
         super().__init__(conf)
         group = conf[control_opts.GROUP]
         self.prefix = check_prefix(group.prefix)
-        self.client = create_client(group)
+        self.connector = Connector(group)
         # Liveness answers at once instead of waiting out the reconnection attempts.
-        self._probe = create_client(group, attempts=0)
+        self._probe = Connector(group, attempts=0)
 
     def is_alive(self) -> bool:
         return _ping(self._probe)
 
     def close(self) -> None:
-        _close(self.client)
-        _close(self._probe)
+        self.connector.close()
+        self._probe.close()
 
 
 class DataDriver(base.DataDriver):
     def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
         super().__init__(conf, control)
         group = conf[data_opts.GROUP]
-        self.store = Store(create_client(group), group.prefix)
-        self._probe = create_client(group, attempts=0)
+        self.store = Store(Connector(group), group.prefix)
+        self._probe = Connector(group, attempts=0)
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
@@ -288,5 +482,5 @@ class DataDriver(base.DataDriver):
         return removed
 
     def close(self) -> None:
-        _close(self.store.client)
-        _close(self._probe)
+        self.store.connector.close()
+        self._probe.close()
