@@ -34,7 +34,7 @@ def broken(api: Api) -> Broken:
     store = api.boot.storage.store
     database = Path(store.engine.url.database)
     store.engine.dispose()
-    api.boot.control.engine.dispose()
+    api.boot.control.store.engine.dispose()
     for suffix in ("", "-wal", "-shm", "-journal"):
         path = Path(str(database) + suffix)
         if path.exists():

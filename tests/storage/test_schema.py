@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from oslo_config import cfg
@@ -85,3 +86,39 @@ def test_zaqar_manage_db_upgrade_creates_the_schema_in_an_empty_sqlite_file(
     assert manage.main(["db", "upgrade", *args]) == 0
     assert manage.main(["db", "current", *args]) == 0
     assert f"{schema.head()} (latest {schema.head()})" in capsys.readouterr().out
+
+
+def test_zaqar_manage_db_upgrade_keeps_the_data_of_an_older_revision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "old.sqlite"
+    uri = f"sqlite:///{database}"
+    config = tmp_path / "zaqar.conf"
+    config.write_text(
+        f"[drivers:message_store:sqlalchemy]\nuri = {uri}\n"
+        f"[drivers:management_store:sqlalchemy]\nuri = {uri}\n"
+    )
+    engine = sa.create_engine(uri)
+    try:
+        with engine.begin() as connection:
+            alembic_config = schema._config(connection)
+            command.upgrade(alembic_config, "0001")
+            connection.execute(
+                tables.queues.insert().values(
+                    project="p", name="kept", metadata="{}", created=1.0, next_marker=1
+                )
+            )
+        conf = zaqar.conf.load(["--config-file", str(config)], default_config_files=[])
+        with pytest.raises(errors.BadConfiguration, match="revision 0001"):
+            _start(conf)
+
+        assert manage.main(["db", "upgrade", "--config-file", str(config)]) == 0
+        driver = _start(conf)
+        try:
+            assert driver.queue_controller.exists("kept", "p")
+            driver.control.pools_controller.create("p1", 1, "redis://a")  # type: ignore[attr-defined]
+        finally:
+            driver.close()
+            driver.control.close()
+    finally:
+        engine.dispose()

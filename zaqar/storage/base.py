@@ -238,6 +238,103 @@ class ClaimController(abc.ABC):
         """Release the claim's messages; an unknown claim is no error."""
 
 
+@dataclass(frozen=True)
+class Pool:
+    """A whole message store (one database or cluster) that queues can be placed on."""
+
+    name: str
+    uri: str
+    #: Relative share of new queues; 0 means "place no new queues here".
+    weight: int
+    flavor: str | None = None
+    #: Driver options layered over the ``[drivers:message_store:<driver>]`` group.
+    options: dict[str, JSON] = field(default_factory=dict)
+
+
+class PoolsController(abc.ABC):
+    """The pools of a deployment, by name; a URI belongs to one pool at most."""
+
+    @abc.abstractmethod
+    def list(self, marker: str | None = None, limit: int = 10) -> Page[Pool]:
+        """Pools in byte order of name, after ``marker``."""
+
+    @abc.abstractmethod
+    def create(
+        self,
+        name: str,
+        weight: int,
+        uri: str,
+        flavor: str | None = None,
+        options: dict[str, JSON] | None = None,
+    ) -> bool:
+        """Create the pool, or replace it when it exists; True when created.
+
+        Raises ``PoolUriInUse`` when another pool has ``uri``.
+        """
+
+    @abc.abstractmethod
+    def get(self, name: str) -> Pool:
+        """Raises ``PoolDoesNotExist``."""
+
+    @abc.abstractmethod
+    def update(
+        self,
+        name: str,
+        weight: int | None = None,
+        uri: str | None = None,
+        options: dict[str, JSON] | None = None,
+    ) -> Pool:
+        """Change the fields given and return the pool as it now is.
+
+        Raises ``PoolDoesNotExist`` and ``PoolUriInUse``.
+        """
+
+    @abc.abstractmethod
+    def delete(self, name: str) -> None:
+        """Remove the pool; a missing pool is no error.
+
+        Raises ``PoolInUse`` while the catalogue still places a queue on it, so deleting a
+        pool can never strand messages.
+        """
+
+
+class CatalogueController(abc.ABC):
+    """Where each queue lives: ``(project, queue)`` to a pool name."""
+
+    @abc.abstractmethod
+    def get(self, project: str | None, queue: str) -> str | None:
+        """The pool of the queue, or None when it is not catalogued."""
+
+    @abc.abstractmethod
+    def insert(self, project: str | None, queue: str, pool: str) -> str:
+        """Catalogue the queue on ``pool`` unless it already is somewhere; returns the pool
+        it is on now, so that of two racing placements both callers agree on one.
+
+        Raises ``PoolDoesNotExist`` when ``pool`` is gone.
+        """
+
+    @abc.abstractmethod
+    def update(self, project: str | None, queue: str, pool: str) -> None:
+        """Move the entry to ``pool`` (queue migration).
+
+        Raises ``QueueDoesNotExist`` for an uncatalogued queue, ``PoolDoesNotExist``.
+        """
+
+    @abc.abstractmethod
+    def delete(self, project: str | None, queue: str) -> None:
+        """Forget the queue; a missing entry is no error."""
+
+    @abc.abstractmethod
+    def list(
+        self, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> Page[tuple[str, str]]:
+        """``(queue, pool)`` pairs of the project in byte order of name, after ``marker``."""
+
+    @abc.abstractmethod
+    def count(self, pool: str) -> int:
+        """How many queues the pool holds."""
+
+
 class Driver(abc.ABC):
     """What every driver has: configuration, liveness and an orderly close."""
 
@@ -253,7 +350,7 @@ class Driver(abc.ABC):
 
 
 class ControlDriver(Driver):
-    """Management data. Pools, the catalogue and flavors arrive with pooling."""
+    """Management data: the pools and the catalogue that places queues on them."""
 
 
 class DataDriver(Driver):

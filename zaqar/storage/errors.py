@@ -7,12 +7,17 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     ├── DoesNotExist
     │   ├── QueueDoesNotExist
     │   ├── MessageDoesNotExist
-    │   └── ClaimDoesNotExist
+    │   ├── ClaimDoesNotExist
+    │   └── PoolDoesNotExist
     ├── NotPermitted
     │   ├── MessageIsClaimed          a claimed message was deleted without its claim id
     │   ├── MessageNotClaimed         a claim id was given but the message is not claimed
     │   ├── MessageNotClaimedBy       a claim id was given; another live claim holds it
-    │   └── InvalidClaimId            the claim id given can never name a claim
+    │   ├── InvalidClaimId            the claim id given can never name a claim
+    │   └── PoolInUse                 a pool that still holds queues cannot be deleted
+    ├── Conflict
+    │   └── PoolUriInUse              another pool already has this URI
+    ├── NoPoolFound                   no pool can take a new queue
     ├── NotSupported                  the driver does not offer this capability
     ├── BadConfiguration              the driver's settings cannot work (bad URI, ...)
     └── ServiceUnavailable            the backend cannot be reached or did not answer
@@ -89,6 +94,36 @@ class InvalidClaimId(NotPermitted):
     def __init__(self, claim_id: str) -> None:
         super().__init__(f"{claim_id!r} is not a claim id")
         self.claim_id = claim_id
+
+
+class PoolDoesNotExist(DoesNotExist):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Pool {name} does not exist")
+        self.name = name
+
+
+class PoolInUse(NotPermitted):
+    def __init__(self, name: str, queues: int) -> None:
+        super().__init__(
+            f"Pool {name} still holds {queues} queue(s); move or delete them before the pool"
+        )
+        self.name = name
+        self.queues = queues
+
+
+class Conflict(StorageError):
+    """The change would clash with data that is already there."""
+
+
+class PoolUriInUse(Conflict):
+    def __init__(self, uri_owner: str) -> None:
+        # The URI is not repeated: it may hold a password.
+        super().__init__(f"The database URI is in use by pool {uri_owner}.")
+        self.owner = uri_owner
+
+
+class NoPoolFound(StorageError):
+    """No pool may take a new queue: there are none, or all have weight 0."""
 
 
 class NotSupported(StorageError):

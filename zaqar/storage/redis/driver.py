@@ -51,6 +51,7 @@ from zaqar.storage import base, errors
 from zaqar.storage.redis import scripts
 from zaqar.storage.redis.claims import ClaimController
 from zaqar.storage.redis.messages import MessageController
+from zaqar.storage.redis.pools import CatalogueController, PoolsController
 from zaqar.storage.redis.queues import QueueController
 
 LOG = logging.getLogger(__name__)
@@ -385,14 +386,17 @@ class Store:
 
     def run(self, lua: str, keys: QueueKeys, now: float, *args: object) -> Any:
         """Run one of ``scripts`` on a queue, with the common arguments first."""
+        return self.eval(
+            lua, keys.keys, [repr(float(now)), keys.message_prefix, keys.claim_prefix, *args]
+        )
+
+    def eval(self, lua: str, keys: Sequence[str], args: Sequence[object]) -> Any:
+        """Run a script on ``keys`` (which must share one slot) with ``args``."""
         with translate_errors():
             script = self._scripts.get(lua)
             if script is None:
                 script = self._scripts[lua] = self.connector.get().register_script(lua)
-            return script(
-                keys=keys.keys,
-                args=[repr(float(now)), keys.message_prefix, keys.claim_prefix, *map(str, args)],
-            )
+            return script(keys=list(keys), args=[str(arg) for arg in args])
 
     @contextlib.contextmanager
     def talking(self) -> Iterator[Client]:
@@ -418,16 +422,25 @@ class ControlDriver(base.ControlDriver):
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         group = conf[control_opts.GROUP]
-        self.prefix = check_prefix(group.prefix)
-        self.connector = Connector(group)
+        self.store = Store(Connector(group), group.prefix)
         # Liveness answers at once instead of waiting out the reconnection attempts.
         self._probe = Connector(group, attempts=0)
+        self._pools = PoolsController(self.store)
+        self._catalogue = CatalogueController(self.store)
+
+    @property
+    def pools_controller(self) -> PoolsController:
+        return self._pools
+
+    @property
+    def catalogue_controller(self) -> CatalogueController:
+        return self._catalogue
 
     def is_alive(self) -> bool:
         return _ping(self._probe)
 
     def close(self) -> None:
-        self.connector.close()
+        self.store.connector.close()
         self._probe.close()
 
 

@@ -20,6 +20,7 @@ from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import schema, tables
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
+from zaqar.storage.sqlalchemy.pools import CatalogueController, PoolsController
 from zaqar.storage.sqlalchemy.queues import QueueController
 
 LOG = logging.getLogger(__name__)
@@ -183,13 +184,24 @@ class ControlDriver(base.ControlDriver):
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         group = conf[control_opts.GROUP]
-        self.engine = create_engine(group.uri, group.timeout)
+        self.store = Store(create_engine(group.uri, group.timeout))
+        self.store.ensure_schema()
+        self._pools = PoolsController(self.store)
+        self._catalogue = CatalogueController(self.store)
+
+    @property
+    def pools_controller(self) -> PoolsController:
+        return self._pools
+
+    @property
+    def catalogue_controller(self) -> CatalogueController:
+        return self._catalogue
 
     def is_alive(self) -> bool:
-        return _ping(self.engine)
+        return _ping(self.store.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.store.engine.dispose()
 
 
 class DataDriver(base.DataDriver):

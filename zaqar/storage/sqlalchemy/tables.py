@@ -4,6 +4,10 @@ Claims have no table: like the reference driver, a claim lives on the messages i
 (``claim_id``, ``claim_expires``, ``claim_ttl``), so claiming is one conditional UPDATE.
 Times are UNIX seconds stored as doubles; the global namespace is stored as project ``''``,
 which the API never accepts as a project name.
+
+``pools`` and ``catalogue`` are management data (pooling). The catalogue names its pool
+without a foreign key, because SQLite does not enforce one unless asked on every
+connection; the controllers keep the two consistent under row locks instead.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ _Project = (
     String(256)
     .with_variant(mysql.VARCHAR(256, charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
     .with_variant(postgresql.VARCHAR(256, collation="C"), "postgresql")
+)
+_Uri = (
+    String(255)
+    .with_variant(mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
+    .with_variant(postgresql.VARCHAR(255, collation="C"), "postgresql")
 )
 # Bodies reach 256 KiB; MySQL's TEXT stops at 64 KiB.
 _Document = Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
@@ -73,4 +82,25 @@ messages = Table(
     Index("ix_messages_queue_claim", "queue_id", "claim_id"),
     # The purge deletes by expiry.
     Index("ix_messages_expires", "expires"),
+)
+
+pools = Table(
+    "pools",
+    metadata,
+    Column("name", _Name, primary_key=True),
+    Column("uri", _Uri, nullable=False),
+    Column("weight", BigInteger, nullable=False),
+    Column("flavor", _Name, nullable=True),
+    Column("options", _Document, nullable=False),
+    UniqueConstraint("uri", name="uq_pools_uri"),
+)
+
+catalogue = Table(
+    "catalogue",
+    metadata,
+    Column("project", _Project, primary_key=True),
+    Column("queue", _Name, primary_key=True),
+    Column("pool", _Name, nullable=False),
+    # Counting a pool's queues, before it may be deleted.
+    Index("ix_catalogue_pool", "pool"),
 )
