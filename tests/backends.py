@@ -45,6 +45,11 @@ MYSQL_URL = os.environ.get("ZAQAR_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0
 _SQL_GROUPS = ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy")
 
 
+#: The ``driver`` of pooled backends: the pooled meta-driver, which is no entry point but is
+#: what ``pooling = True`` loads.
+POOLED = "pooled"
+
+
 @dataclass(frozen=True)
 class Backend:
     #: The test parameter id, e.g. ``postgresql``.
@@ -246,12 +251,97 @@ class _PrivateRedisCluster(_RedisNamespace):
 
 _redis_cluster = _PrivateRedisCluster()
 
+#: (name, weight, uri, options) of a pool, for a test's folder.
+PoolSpec = tuple[str, int, str, dict[str, Any]]
+
+
+class _Pooled:
+    """Pooling on, with a SQL management store and pools of two different backends; new
+    queues land on either, at random, so every suite exercises both behind the catalogue.
+    """
+
+    def __init__(
+        self,
+        management: Callable[[Path], str],
+        pools: Callable[[Path], list[PoolSpec]],
+        resets: list[Callable[[Path], None]],
+    ) -> None:
+        self._management = management
+        self._pools = pools
+        self._resets = resets
+
+    def reset(self, tmp_path: Path) -> None:
+        for reset in self._resets:
+            reset(tmp_path)
+
+    def configure(self, conf: cfg.ConfigOpts, tmp_path: Path) -> None:
+        from zaqar.storage.sqlalchemy.driver import ControlDriver
+
+        _use_sql(conf, self._management(tmp_path))
+        conf.set_override("pooling", True, group="DEFAULT")
+        control = ControlDriver(conf)
+        try:
+            for name, weight, uri, options in self._pools(tmp_path):
+                control.pools_controller.create(name, weight, uri, options=options)
+        finally:
+            control.close()
+
+
+def _pooled_clock(driver: base.DataDriver, clock: Clock) -> None:
+    from zaqar.storage.pooling.driver import driver_name_for
+
+    pooled: Any = driver
+    for pool in pooled.control.pools_controller.list(limit=100).items:
+        set_clock = _sql_clock if driver_name_for(pool.uri) == "sqlalchemy" else _redis_clock
+        set_clock(pooled.pool_driver(pool.name), clock)
+
+
+def _redis_pool(tmp_path: Path) -> PoolSpec:
+    return ("redis", 1, _redis.url, {"prefix": _redis.prefix(tmp_path)})
+
+
+_pooled_sqlite_redis = _Pooled(
+    management=lambda tmp_path: f"sqlite:///{tmp_path / 'catalogue.sqlite'}",
+    pools=lambda tmp_path: [
+        ("sqlite", 1, f"sqlite:///{tmp_path / 'pool.sqlite'}", {"purge_interval": 0}),
+        _redis_pool(tmp_path),
+    ],
+    resets=[_redis.reset],
+)
+_pooled_postgresql_redis = _Pooled(
+    management=lambda tmp_path: _postgresql.url.render_as_string(hide_password=False),
+    pools=lambda tmp_path: [
+        (
+            "postgresql",
+            1,
+            _postgresql.url.render_as_string(hide_password=False),
+            {"purge_interval": 0},
+        ),
+        _redis_pool(tmp_path),
+    ],
+    resets=[_postgresql.reset, _redis.reset],
+)
+
 BACKENDS = [
     Backend("sqlite", "sqlalchemy", _no_reset, _configure_sqlite, _sql_clock),
     Backend("postgresql", "sqlalchemy", _postgresql.reset, _postgresql.configure, _sql_clock),
     Backend("mysql", "sqlalchemy", _mysql.reset, _mysql.configure, _sql_clock),
     Backend("redis", "redis", _redis.reset, _redis.configure, _redis_clock),
     Backend("redis-cluster", "redis", _redis_cluster.reset, _redis_cluster.configure, _redis_clock),
+    Backend(
+        "pooled-sqlite-redis",
+        POOLED,
+        _pooled_sqlite_redis.reset,
+        _pooled_sqlite_redis.configure,
+        _pooled_clock,
+    ),
+    Backend(
+        "pooled-postgresql-redis",
+        POOLED,
+        _pooled_postgresql_redis.reset,
+        _pooled_postgresql_redis.configure,
+        _pooled_clock,
+    ),
 ]
 
 BY_NAME = {backend.name: backend for backend in BACKENDS}
@@ -262,6 +352,8 @@ def config_file_text(backend: Backend, tmp_path: Path) -> str:
     conf = zaqar.conf.load([], default_config_files=[])
     backend.configure(conf, tmp_path)
     lines: list[str] = []
+    if conf["DEFAULT"].pooling:
+        lines += ["[DEFAULT]", "pooling = True", ""]
     for group, _ in list_opts():
         if group != "drivers" and not group.startswith(
             ("drivers:message_store:", "drivers:management_store:")

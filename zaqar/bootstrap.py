@@ -9,7 +9,7 @@ from stevedore import driver as stevedore_driver
 from stevedore.exception import NoMatches
 
 from zaqar.conf import default, drivers
-from zaqar.storage import base
+from zaqar.storage import base, loading
 
 
 class ConfigurationError(Exception):
@@ -34,8 +34,6 @@ def check_supported(conf: cfg.ConfigOpts) -> None:
             f"auth_strategy = {strategy!r} is not supported yet; leave it empty to take the "
             "project from the X-Project-ID header"
         )
-    if conf[default.GROUP].pooling:
-        raise ConfigurationError("pooling = True is not supported yet")
 
 
 class Bootstrap:
@@ -43,12 +41,8 @@ class Bootstrap:
         check_supported(conf)
         self.conf = conf
         group = conf[drivers.GROUP]
-        self.control: base.ControlDriver = _load(
-            "zaqar.control.storage", group.management_store, conf
-        )
-        self.storage: base.DataDriver = _load(
-            "zaqar.data.storage", group.message_store, conf, self.control
-        )
+        self.control: base.ControlDriver = loading.load_control_driver(conf)
+        self.storage: base.DataDriver = loading.load_data_driver(conf, self.control)
         self.transport: Any = _load(
             "zaqar.transport", group.transport, conf, self.storage, self.control
         )

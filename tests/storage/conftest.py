@@ -11,15 +11,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from oslo_config import cfg
-from stevedore import driver as stevedore_driver
 
 import zaqar.conf
-from zaqar.conf import drivers as drivers_opts
-from zaqar.storage import base
+from zaqar.storage import base, loading
 
 from .support import BACKENDS, BY_NAME, Backend, Clock, Post
 
@@ -41,23 +38,13 @@ def conf(backend: Backend, tmp_path: Path) -> cfg.ConfigOpts:
     return conf
 
 
-def _load(namespace: str, name: str, *args: object) -> object:
-    """Build a driver exactly as ``zaqar.bootstrap`` does: through stevedore."""
-    manager: Any = stevedore_driver.DriverManager(
-        namespace, name, invoke_on_load=True, invoke_args=args
-    )
-    built: object = manager.driver
-    return built
-
-
 @pytest.fixture
-def driver(driver_name: str, conf: cfg.ConfigOpts) -> Iterator[base.DataDriver]:
-    control_name = conf[drivers_opts.GROUP].management_store
-    control = _load("zaqar.control.storage", control_name, conf)
-    assert isinstance(control, base.ControlDriver)
+def driver(conf: cfg.ConfigOpts) -> Iterator[base.DataDriver]:
+    """Built exactly as ``zaqar.bootstrap`` builds it (through stevedore, or the pooled
+    driver when the backend turns pooling on)."""
+    control = loading.load_control_driver(conf)
     try:
-        data = _load("zaqar.data.storage", driver_name, conf, control)
-        assert isinstance(data, base.DataDriver)
+        data = loading.load_data_driver(conf, control)
         try:
             yield data
         finally:

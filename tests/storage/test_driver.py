@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from tests.backends import POOLED
 from zaqar.storage import base
 
 from .support import BACKENDS, Clock, Post
 
 
-def test_the_backends_cover_every_registered_driver() -> None:
+def test_the_backends_cover_every_registered_driver_and_pooling() -> None:
     for group in ("zaqar.data.storage", "zaqar.control.storage"):
         registered = {ep.name for ep in importlib.metadata.entry_points(group=group)}
-        assert {backend.driver for backend in BACKENDS} == registered
+        assert {backend.driver for backend in BACKENDS} == registered | {POOLED}
 
 
 def test_the_suite_runs_on_sqlite_postgresql_and_mysql() -> None:

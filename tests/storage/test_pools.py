@@ -6,7 +6,14 @@ import threading
 
 import pytest
 
+from tests.backends import BACKENDS, POOLED
 from zaqar.storage import base, errors
+
+# The management store's own suite: a pooled backend's management store is one of the
+# stores below, already holding that backend's pools.
+pytestmark = pytest.mark.parametrize(
+    "backend", [b.name for b in BACKENDS if b.driver != POOLED], indirect=True
+)
 
 
 @pytest.fixture

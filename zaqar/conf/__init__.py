@@ -15,6 +15,7 @@ from zaqar.conf import (
     drivers_message_store_redis,
     drivers_message_store_sqlalchemy,
     drivers_transport_wsgi,
+    pooling_catalog,
     transport,
 )
 
@@ -27,6 +28,7 @@ MODULES = (
     drivers_message_store_redis,
     drivers_management_store_redis,
     transport,
+    pooling_catalog,
 )
 
 

@@ -24,8 +24,9 @@ pooling = cfg.BoolOpt(
     "pooling",
     default=False,
     deprecated_opts=[cfg.DeprecatedOpt("sharding")],
-    help="Shard queues across storage pools through a catalog. The server refuses to "
-    "start with pooling on until the pooling driver is available.",
+    help="Shard queues across storage pools through a catalog: each queue lives on one "
+    "pool (a whole message store, registered with 'zaqar-manage pool create'), and the "
+    "management store records which.",
 )
 
 ALL_OPTS = [auth_strategy, admin_mode, pooling]

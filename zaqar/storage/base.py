@@ -354,6 +354,10 @@ class ControlDriver(Driver):
 
 
 class DataDriver(Driver):
+    """A message store. Drivers take ``(conf, control, options=None)``: ``options``, when
+    given, stands for the driver's ``[drivers:message_store:<name>]`` group (the pooled
+    driver passes a pool's URI and options layered over that group)."""
+
     def __init__(self, conf: cfg.ConfigOpts, control: ControlDriver) -> None:
         super().__init__(conf)
         self.control = control

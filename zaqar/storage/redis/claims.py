@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zaqar.core import lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
 from zaqar.storage.redis import scripts
-from zaqar.storage.redis.messages import is_id, new_id, records
+from zaqar.storage.redis.messages import records
 
 if TYPE_CHECKING:
     from zaqar.storage.redis.driver import QueueKeys, Store

@@ -445,9 +445,11 @@ class ControlDriver(base.ControlDriver):
 
 
 class DataDriver(base.DataDriver):
-    def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
+    def __init__(
+        self, conf: cfg.ConfigOpts, control: base.ControlDriver, options: Any = None
+    ) -> None:
         super().__init__(conf, control)
-        group = conf[data_opts.GROUP]
+        group = conf[data_opts.GROUP] if options is None else options
         self.store = Store(Connector(group), group.prefix)
         self._probe = Connector(group, attempts=0)
         self._queues = QueueController(self.store)

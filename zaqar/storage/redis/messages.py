@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import builtins
-import re
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from zaqar.core import documents, lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
 from zaqar.storage.redis import scripts
 
 if TYPE_CHECKING:
     from zaqar.storage.redis.driver import Store
 
-#: Message and claim ids are uuid4 hex strings.
-_ID = re.compile(r"^[0-9a-f]{32}$")
-
 #: Markers are positive integers that a Redis score (a double) holds exactly.
 _MAX_MARKER = 2**53
 
 #: Attempts at a conditional delete before giving up on a message that keeps changing.
 DELETE_ATTEMPTS = 50
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def is_id(value: str) -> bool:
-    return _ID.match(value) is not None
 
 
 class Record:

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zaqar.core import lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
-from zaqar.storage.sqlalchemy.messages import COLUMNS, free, is_id, new_id, queue_id_of, to_message
+from zaqar.storage.sqlalchemy.messages import COLUMNS, free, queue_id_of, to_message
 from zaqar.storage.sqlalchemy.queues import find_queue_id
 
 if TYPE_CHECKING:

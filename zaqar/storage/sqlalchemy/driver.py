@@ -205,9 +205,11 @@ class ControlDriver(base.ControlDriver):
 
 
 class DataDriver(base.DataDriver):
-    def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
+    def __init__(
+        self, conf: cfg.ConfigOpts, control: base.ControlDriver, options: Any = None
+    ) -> None:
         super().__init__(conf, control)
-        group = conf[data_opts.GROUP]
+        group = conf[data_opts.GROUP] if options is None else options
         self.store = Store(create_engine(group.uri, group.timeout))
         self.store.ensure_schema()
         self._queues = QueueController(self.store)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import re
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
@@ -21,9 +20,6 @@ if TYPE_CHECKING:
 
 m = tables.messages
 q = tables.queues
-
-#: Message and claim ids are uuid4 hex strings.
-_ID = re.compile(r"^[0-9a-f]{32}$")
 
 #: The columns a message is read with.
 COLUMNS = (
@@ -35,14 +31,6 @@ COLUMNS = (
     m.c.claim_expires,
     m.c.claim_count,
 )
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def is_id(value: str) -> bool:
-    return _ID.match(value) is not None
 
 
 def to_message(row: Any, now: float) -> base.Message:

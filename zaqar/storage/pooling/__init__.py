@@ -1,0 +1,1 @@
+"""Pooling: queues sharded over several message stores through a catalogue."""

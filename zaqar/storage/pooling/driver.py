@@ -1,0 +1,548 @@
+"""The pooled data driver: queues sharded over pools through the catalogue.
+
+Each pool is a whole message store with a driver of its own, built on first use from the
+pool's URI (its scheme names the driver) with the pool's options layered over the server's
+``[drivers:message_store:<driver>]`` group. The management store's catalogue says which pool
+holds each ``(project, queue)``; this driver routes every call there, so clients cannot tell
+pooling is on.
+
+Lookups are cached for ``[pooling:catalog] cache_ttl`` seconds per worker. A queue found
+missing on its cached pool is looked up again at once, so a queue deleted and created again
+on another pool is followed without waiting for the cache.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import random
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+from oslo_config import cfg
+from stevedore import driver as stevedore_driver
+from stevedore.exception import NoMatches
+
+import zaqar.conf
+from zaqar.conf import pooling_catalog
+from zaqar.core.ids import is_id
+from zaqar.storage import base, errors
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The driver serving each URI scheme (``postgresql+psycopg`` counts as ``postgresql``).
+DRIVER_BY_SCHEME = {
+    "sqlite": "sqlalchemy",
+    "postgresql": "sqlalchemy",
+    "mysql": "sqlalchemy",
+    "mariadb": "sqlalchemy",
+    "redis": "redis",
+    "rediss": "redis",
+    "unix": "redis",
+    "mongodb": "mongodb",
+}
+
+
+def driver_name_for(uri: str) -> str:
+    """The ``zaqar.data.storage`` entry point for a pool URI; BadConfiguration if none."""
+    scheme = urllib.parse.urlsplit(uri).scheme.split("+")[0].lower()
+    name = DRIVER_BY_SCHEME.get(scheme)
+    if name is None:
+        raise errors.BadConfiguration(f"no storage driver serves URI scheme {scheme!r}")
+    return name
+
+
+class PoolOptions:
+    """A driver's option group with a pool's URI and options in front of it.
+
+    Reading an option the pool sets gives the pool's value (converted by the option's
+    type); any other falls through to the server's configuration.
+    """
+
+    def __init__(self, group: Any, opts: Sequence[cfg.Opt], uri: str, options: dict[str, Any]):
+        known = {opt.dest: opt for opt in opts}
+        values: dict[str, Any] = {"uri": uri}
+        for name, value in options.items():
+            opt = known.get(name)
+            if opt is None or name == "uri":
+                raise errors.BadConfiguration(f"the pool option {name!r} is not a driver option")
+            try:
+                values[name] = opt.type(value)
+            except (TypeError, ValueError) as error:
+                raise errors.BadConfiguration(f"the pool option {name!r}: {error}") from error
+        self._group = group
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._group, name)
+
+
+def _opts_of(group_name: str) -> list[cfg.Opt]:
+    for module in zaqar.conf.MODULES:
+        opts = module.list_opts().get(group_name)
+        if opts is not None:
+            return list(opts)
+    raise errors.BadConfiguration(f"no options are registered for [{group_name}]")
+
+
+def pool_options(conf: cfg.ConfigOpts, pool: base.Pool) -> tuple[str, PoolOptions]:
+    """The driver name and option group a pool's driver is built with."""
+    name = driver_name_for(pool.uri)
+    group_name = f"drivers:message_store:{name}"
+    opts = _opts_of(group_name)
+    return name, PoolOptions(conf[group_name], opts, pool.uri, pool.options)
+
+
+def build_pool_driver(
+    conf: cfg.ConfigOpts, control: base.ControlDriver, pool: base.Pool
+) -> base.DataDriver:
+    name, options = pool_options(conf, pool)
+    try:
+        manager: Any = stevedore_driver.DriverManager(
+            "zaqar.data.storage",
+            name,
+            invoke_on_load=True,
+            invoke_args=(conf, control),
+            invoke_kwds={"options": options},
+        )
+    except NoMatches as error:
+        raise errors.BadConfiguration(f"no storage driver named {name!r}") from error
+    built: base.DataDriver = manager.driver
+    return built
+
+
+def all_pools(controller: base.PoolsController) -> list[base.Pool]:
+    pools: list[base.Pool] = []
+    marker: str | None = None
+    while True:
+        page = controller.list(marker=marker, limit=100)
+        pools.extend(page.items)
+        if len(page.items) < 100 or page.next_marker is None:
+            return pools
+        marker = page.next_marker
+
+
+def check_pool(conf: cfg.ConfigOpts, control: base.ControlDriver, pool: base.Pool) -> None:
+    """Refuse a pool whose URI or options cannot work, or whose store does not answer."""
+    driver = build_pool_driver(conf, control, pool)
+    try:
+        if not driver.is_alive():
+            # Name the pool, not the URI: it may hold a password.
+            raise errors.ServiceUnavailable(f"cannot connect to the store of pool {pool.name}")
+    finally:
+        driver.close()
+
+
+def choose_pool(pools: Sequence[base.Pool], rng: random.Random) -> str:
+    """A weighted random choice among the pools that take new queues (no flavor, weight
+    above 0); NoPoolFound when there are none."""
+    candidates = [pool for pool in pools if pool.flavor is None and pool.weight > 0]
+    total = sum(pool.weight for pool in candidates)
+    if total == 0:
+        raise errors.NoPoolFound("no pool takes new queues")
+    draw = rng.randrange(total)
+    for pool in candidates:
+        if draw < pool.weight:
+            return pool.name
+        draw -= pool.weight
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Expiring:
+    """A dict whose entries are forgotten ``ttl`` seconds after they were set."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def set(self, key: Any, value: Any) -> None:
+        if self._ttl > 0:
+            self._entries[key] = (self._clock() + self._ttl, value)
+
+    def drop(self, key: Any) -> bool:
+        return self._entries.pop(key, None) is not None
+
+
+class DataDriver(base.DataDriver):
+    """Routes every queue, message and claim call to the pool that holds the queue."""
+
+    def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
+        super().__init__(conf, control)
+        self._pools: base.PoolsController = control.pools_controller  # type: ignore[attr-defined]
+        self.catalogue: base.CatalogueController = control.catalogue_controller  # type: ignore[attr-defined]
+        ttl = conf[pooling_catalog.GROUP].cache_ttl
+        self._placements = _Expiring(ttl)
+        self._pool_records = _Expiring(ttl)
+        self._drivers: dict[str, tuple[base.Pool, base.DataDriver]] = {}
+        self._retired: list[base.DataDriver] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+        self._queues = QueueController(self)
+        self._messages = MessageController(self)
+        self._claims = ClaimController(self)
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def pool_driver(self, name: str) -> base.DataDriver:
+        """The driver of pool ``name``, rebuilt when the pool's URI or options changed."""
+        record: base.Pool | None = self._pool_records.get(name)
+        if record is None:
+            record = self._pools.get(name)
+            self._pool_records.set(name, record)
+        with self._lock:
+            known = self._drivers.get(name)
+            if known is not None and known[0] == record:
+                return known[1]
+            driver = build_pool_driver(self.conf, self.control, record)
+            if known is not None:
+                # Requests in flight may still use it; it is closed with this driver.
+                self._retired.append(known[1])
+            self._drivers[name] = (record, driver)
+            return driver
+
+    def forget_pool(self, name: str) -> None:
+        """Read the pool's settings again on next use (after the admin API changed them)."""
+        self._pool_records.drop(name)
+
+    def locate(self, project: str | None, queue: str) -> tuple[str | None, bool]:
+        """The pool of a queue (None when not catalogued), and whether it came from the
+        cache."""
+        key = (project, queue)
+        pool: str | None = self._placements.get(key)
+        if pool is not None:
+            return pool, True
+        pool = self.catalogue.get(project, queue)
+        if pool is not None:
+            self._placements.set(key, pool)
+        return pool, False
+
+    def forget_placement(self, project: str | None, queue: str) -> None:
+        self._placements.drop((project, queue))
+
+    def route(
+        self,
+        project: str | None,
+        queue: str,
+        action: Callable[[base.DataDriver], T],
+        missing: Callable[[], T],
+    ) -> T:
+        """``action`` on the queue's pool driver, or ``missing()`` for an uncatalogued queue.
+
+        When the pool came from the cache and says the queue is not there, the cache may be
+        stale: look the queue up once more.
+        """
+        pool, cached = self.locate(project, queue)
+        if pool is None:
+            return missing()
+        try:
+            return action(self.pool_driver(pool))
+        except errors.QueueDoesNotExist:
+            if not cached:
+                raise
+        self.forget_placement(project, queue)
+        pool, _ = self.locate(project, queue)
+        if pool is None:
+            return missing()
+        return action(self.pool_driver(pool))
+
+    def place(self, project: str | None, queue: str) -> str:
+        """The pool of the queue, choosing and cataloguing one if it has none yet."""
+        pool, _ = self.locate(project, queue)
+        if pool is not None:
+            return pool
+        chosen = choose_pool(self._all_pools(), self._rng)
+        # Of two racing placements the catalogue keeps one; both go where it says.
+        pool = self.catalogue.insert(project, queue, chosen)
+        self._placements.set((project, queue), pool)
+        return pool
+
+    def _all_pools(self) -> list[base.Pool]:
+        return all_pools(self._pools)
+
+    # -- the driver ------------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> frozenset[base.Capability]:
+        """What every pool offers: a queue may land on any of them."""
+        pools = self._all_pools()
+        if not pools:
+            return frozenset()
+        offered = [self.pool_driver(pool.name).capabilities for pool in pools]
+        return frozenset.intersection(*offered)
+
+    @property
+    def queue_controller(self) -> QueueController:
+        return self._queues
+
+    @property
+    def message_controller(self) -> MessageController:
+        return self._messages
+
+    @property
+    def claim_controller(self) -> ClaimController:
+        return self._claims
+
+    def is_alive(self) -> bool:
+        """The management store and every pool answer."""
+        if not self.control.is_alive():
+            return False
+        try:
+            return all(self.pool_driver(pool.name).is_alive() for pool in self._all_pools())
+        except errors.StorageError:
+            return False
+
+    def gc(self) -> int:
+        return sum(self.pool_driver(pool.name).gc() for pool in self._all_pools())
+
+    def close(self) -> None:
+        with self._lock:
+            drivers = [driver for _, driver in self._drivers.values()] + self._retired
+            self._drivers.clear()
+            self._retired.clear()
+        for driver in drivers:
+            driver.close()
+
+
+class QueueController(base.QueueController):
+    def __init__(self, pooled: DataDriver) -> None:
+        self._pooled = pooled
+
+    def list(
+        self,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        detailed: bool = False,
+    ) -> base.Page[base.Queue]:
+        page = self._pooled.catalogue.list(project, marker, limit)
+        items: list[base.Queue] = []
+        for name, pool in page.items:
+            if not detailed:
+                items.append(base.Queue(name))
+                continue
+            try:
+                metadata = self._pooled.pool_driver(pool).queue_controller.get_metadata(
+                    name, project
+                )
+            except errors.QueueDoesNotExist:
+                continue  # deleted between the two reads
+            items.append(base.Queue(name, metadata))
+        return base.Page(items, page.next_marker)
+
+    def create(
+        self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> bool:
+        pool = self._pooled.place(project, name)
+        return self._pooled.pool_driver(pool).queue_controller.create(name, project, metadata)
+
+    def exists(self, name: str, project: str | None = None) -> bool:
+        pool, _ = self._pooled.locate(project, name)
+        if pool is None:
+            return False
+        return self._pooled.pool_driver(pool).queue_controller.exists(name, project)
+
+    def get_metadata(self, name: str, project: str | None = None) -> dict[str, Any]:
+        return self._pooled.route(
+            project,
+            name,
+            lambda driver: driver.queue_controller.get_metadata(name, project),
+            lambda: _missing_queue(name, project),
+        )
+
+    def set_metadata(self, name: str, metadata: dict[str, Any], project: str | None = None) -> None:
+        self._pooled.route(
+            project,
+            name,
+            lambda driver: driver.queue_controller.set_metadata(name, metadata, project),
+            lambda: _missing_queue(name, project),
+        )
+
+    def delete(self, name: str, project: str | None = None) -> None:
+        pool = self._pooled.catalogue.get(project, name)
+        if pool is not None:
+            # The messages first: an interrupted delete leaves the queue listed, so that
+            # deleting it again finishes the job.
+            self._pooled.pool_driver(pool).queue_controller.delete(name, project)
+            self._pooled.catalogue.delete(project, name)
+        self._pooled.forget_placement(project, name)
+
+    def stats(self, name: str, project: str | None = None) -> base.QueueStats:
+        return self._pooled.route(
+            project,
+            name,
+            lambda driver: driver.queue_controller.stats(name, project),
+            lambda: _missing_queue(name, project),
+        )
+
+
+def _missing_queue(name: str, project: str | None) -> NoReturn:
+    raise errors.QueueDoesNotExist(name, project)
+
+
+class MessageController(base.MessageController):
+    """The contract's answers for a queue that does not exist come from ``missing``
+    callbacks; everything else from the pool's own driver."""
+
+    def __init__(self, pooled: DataDriver) -> None:
+        self._pooled = pooled
+
+    def list(
+        self,
+        queue: str,
+        project: str | None = None,
+        marker: str | None = None,
+        limit: int = 10,
+        echo: bool = False,
+        client_uuid: str | None = None,
+        include_claimed: bool = False,
+    ) -> base.Page[base.Message]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.list(
+                queue, project, marker, limit, echo, client_uuid, include_claimed
+            ),
+            lambda: base.Page([], None),
+        )
+
+    def get(self, queue: str, message_id: str, project: str | None = None) -> base.Message:
+        def missing() -> base.Message:
+            raise errors.MessageDoesNotExist(message_id, queue, project)
+
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.get(queue, message_id, project),
+            missing,
+        )
+
+    def bulk_get(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> builtins.list[base.Message]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.bulk_get(queue, message_ids, project),
+            list,
+        )
+
+    def post(
+        self,
+        queue: str,
+        messages: Sequence[base.NewMessage],
+        client_uuid: str,
+        project: str | None = None,
+    ) -> builtins.list[str]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.post(queue, messages, client_uuid, project),
+            lambda: _missing_queue(queue, project),
+        )
+
+    def delete(
+        self,
+        queue: str,
+        message_id: str,
+        project: str | None = None,
+        claim: str | None = None,
+    ) -> None:
+        def missing() -> None:
+            if is_id(message_id) and claim is not None and not is_id(claim):
+                raise errors.InvalidClaimId(claim)
+
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.delete(queue, message_id, project, claim),
+            missing,
+        )
+
+    def bulk_delete(
+        self, queue: str, message_ids: Sequence[str], project: str | None = None
+    ) -> None:
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.bulk_delete(queue, message_ids, project),
+            lambda: None,
+        )
+
+    def pop(
+        self, queue: str, limit: int, project: str | None = None
+    ) -> builtins.list[base.Message]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.message_controller.pop(queue, limit, project),
+            list,
+        )
+
+
+class ClaimController(base.ClaimController):
+    def __init__(self, pooled: DataDriver) -> None:
+        self._pooled = pooled
+
+    def create(
+        self,
+        queue: str,
+        ttl: int,
+        grace: int,
+        limit: int = 10,
+        project: str | None = None,
+    ) -> base.Claim | None:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.claim_controller.create(queue, ttl, grace, limit, project),
+            lambda: None,
+        )
+
+    def get(self, queue: str, claim_id: str, project: str | None = None) -> base.Claim:
+        def missing() -> base.Claim:
+            raise errors.ClaimDoesNotExist(claim_id, queue, project)
+
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.claim_controller.get(queue, claim_id, project),
+            missing,
+        )
+
+    def update(
+        self, queue: str, claim_id: str, ttl: int, grace: int, project: str | None = None
+    ) -> None:
+        def missing() -> None:
+            raise errors.ClaimDoesNotExist(claim_id, queue, project)
+
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.claim_controller.update(queue, claim_id, ttl, grace, project),
+            missing,
+        )
+
+    def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.claim_controller.delete(queue, claim_id, project),
+            lambda: None,
+        )
