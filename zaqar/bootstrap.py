@@ -11,6 +11,9 @@ from stevedore.exception import NoMatches
 from zaqar.conf import default, drivers
 from zaqar.storage import base, loading
 
+#: The auth strategies the WSGI transport implements ("" is none).
+STRATEGIES = ("", "keystone")
+
 
 class ConfigurationError(Exception):
     """The configuration asks for something this server cannot do."""
@@ -29,10 +32,10 @@ def _load(namespace: str, name: str, *args: Any) -> Any:
 def check_supported(conf: cfg.ConfigOpts) -> None:
     """Refuse settings that would silently weaken the service if ignored."""
     strategy = conf[default.GROUP].auth_strategy
-    if strategy:
+    if strategy not in STRATEGIES:
         raise ConfigurationError(
-            f"auth_strategy = {strategy!r} is not supported yet; leave it empty to take the "
-            "project from the X-Project-ID header"
+            f"auth_strategy = {strategy!r} is not supported; use 'keystone', or leave it "
+            "empty to take the project from the X-Project-ID header"
         )
 
 

@@ -21,12 +21,13 @@ from oslo_config import cfg
 
 from zaqar import bootstrap
 from zaqar import conf as zaqar_conf
-from zaqar.conf import default, drivers_transport_wsgi
+from zaqar.conf import default, drivers_transport_wsgi, http_limits
 from zaqar.storage import errors
+from zaqar.transport.wsgi import logs
 from zaqar.transport.wsgi.app import create_app
 
 LOG = logging.getLogger("zaqar.server")
-LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 def worker_count(flag: int | None, configured: int | None) -> int:
@@ -71,8 +72,26 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(list(argv))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def protection_options(conf: cfg.ConfigOpts) -> dict[str, Any]:
+    """gunicorn settings from [http]: header limits and the worker timeout."""
+    group = conf[http_limits.GROUP]
+    return {
+        "timeout": group.request_timeout,
+        "limit_request_line": group.limit_request_line,
+        "limit_request_fields": group.limit_request_fields,
+        "limit_request_field_size": group.limit_request_field_size,
+    }
+
+
+def configure_logging() -> None:
+    """Log lines to stderr, each with the id of the request it belongs to (or ``-``)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        logs.install(handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging()
     # Schema checks run alembic at start-up; its plugin chatter is not news to an operator.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args, rest = parse_args(sys.argv[1:] if argv is None else argv)
@@ -100,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "errorlog": "-",
         "proc_name": "zaqar-server",
         "control_socket_disable": True,
+        **protection_options(conf),
     }
     LOG.info("serving on http://%s:%s with %d workers", host, port, options["workers"])
     Server(conf, options).run()

@@ -15,6 +15,7 @@ from zaqar.conf import (
     drivers_message_store_redis,
     drivers_message_store_sqlalchemy,
     drivers_transport_wsgi,
+    http_limits,
     pooling_catalog,
     transport,
 )
@@ -28,6 +29,7 @@ MODULES = (
     drivers_message_store_redis,
     drivers_management_store_redis,
     transport,
+    http_limits,
     pooling_catalog,
 )
 

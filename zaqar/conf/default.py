@@ -9,9 +9,10 @@ GROUP = "DEFAULT"
 auth_strategy = cfg.StrOpt(
     "auth_strategy",
     default="",
-    help="Backend to use for authentication. An empty value means no authentication: the "
-    "project comes from the X-Project-ID header. The server refuses to start with a "
-    "strategy it does not implement.",
+    help="Backend to use for authentication: 'keystone' validates each request's token "
+    "with keystonemiddleware (configured in [keystone_authtoken]) and takes the project "
+    "from it. An empty value means no authentication: the project comes from the "
+    "X-Project-ID header. The server refuses to start with any other strategy.",
 )
 
 admin_mode = cfg.BoolOpt(

@@ -12,15 +12,16 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-import falcon
 from oslo_config import cfg
 
 from zaqar import bootstrap
 from zaqar import conf as zaqar_conf
+from zaqar.transport.wsgi.stack import WSGIApp
 
 
-def create_app(conf: cfg.ConfigOpts) -> falcon.App[falcon.Request, falcon.Response]:
-    app: falcon.App[falcon.Request, falcon.Response] = bootstrap.Bootstrap(conf).transport.app
+def create_app(conf: cfg.ConfigOpts) -> WSGIApp:
+    """The service a server runs: the Falcon app inside its WSGI layers (``stack.py``)."""
+    app: WSGIApp = bootstrap.Bootstrap(conf).transport.wsgi
     return app
 
 
@@ -33,7 +34,7 @@ class LazyApp:
     """A WSGI callable that builds the real app once, on first use."""
 
     def __init__(self) -> None:
-        self._app: falcon.App[falcon.Request, falcon.Response] | None = None
+        self._app: WSGIApp | None = None
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

@@ -12,6 +12,7 @@ import falcon
 
 from zaqar.api import errors as api_errors
 from zaqar.storage import errors as storage_errors
+from zaqar.transport.wsgi.media import BodyTooLarge
 
 LOG = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
     api_errors.ValidationFailed: (falcon.HTTP_400, "Invalid API request", None),
     api_errors.BadRequestBody: (falcon.HTTP_400, "Invalid request body", None),
     api_errors.InvalidQueueName: (falcon.HTTP_400, "Invalid queue identification", None),
+    BodyTooLarge: (falcon.HTTP_413, "Request body too large", None),
     storage_errors.DoesNotExist: (falcon.HTTP_404, "Not found", None),
     storage_errors.MessageIsClaimed: (falcon.HTTP_403, _UNABLE_TO_DELETE, _CLAIMED),
     storage_errors.MessageNotClaimedBy: (falcon.HTTP_403, _UNABLE_TO_DELETE, _CLAIMED),

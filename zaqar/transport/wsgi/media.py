@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import falcon
@@ -37,15 +39,79 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 
-def read_json(req: falcon.Request) -> Any:
-    """The request body as a JSON object or array.
+class BodyTooLarge(Exception):
+    """A request body larger than the limit of its route (answered 413)."""
 
-    Signed 64-bit integers only; invalid UTF-8, bare scalars and nesting too deep for the
-    parser all count as unparseable.
-    """
-    if req.content_length is None:
-        raise BadRequestBody("Request body can not be empty")
-    raw = req.bounded_stream.read()
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body may not be larger than {limit} bytes.")
+        self.limit = limit
+
+
+SizeCheck = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """How much JSON a route will read: bytes, then nesting depth."""
+
+    #: Bytes of a body on a route without a limit of its own.
+    max_size: int
+    #: Deepest nesting of arrays and objects, the top level counting as 1.
+    max_depth: int
+
+    def size_check(self, limit: int | None) -> tuple[int, SizeCheck]:
+        """The byte limit and its check: ``limit`` with its caller's check, else the default."""
+        size = self.max_size if limit is None else limit
+
+        def check(length: int) -> None:
+            if length > size:
+                raise BodyTooLarge(size)
+
+        return size, check
+
+    def read_json(self, req: falcon.Request, limit: int, check: SizeCheck) -> Any:
+        """The request body as a JSON object or array, read within ``limit`` bytes.
+
+        ``check(length)`` raises when ``length`` is over the route's limit; it runs on the
+        Content-Length before anything is read, then on the bytes actually read (never more
+        than ``limit + 1``). Signed 64-bit integers only; invalid UTF-8, bare scalars, nesting
+        deeper than ``max_depth`` and bodies shorter than their Content-Length are refused.
+        """
+        length = req.content_length
+        if length is None:
+            raise BadRequestBody("Request body can not be empty")
+        check(length)
+        raw = req.bounded_stream.read(limit + 1)
+        check(len(raw))
+        if len(raw) < length:
+            raise BadRequestBody("The request body is shorter than its Content-Length.")
+        document = _parse(raw)
+        if _deeper_than(document, self.max_depth):
+            raise BadRequestBody(
+                f"The JSON document is nested too deeply. Max depth: {self.max_depth}"
+            )
+        return document
+
+    def read_object(
+        self, req: falcon.Request, limit: int | None = None, check: SizeCheck | None = None
+    ) -> dict[str, Any]:
+        size, default_check = self.size_check(limit)
+        document = self.read_json(req, size, check or default_check)
+        if not isinstance(document, dict):
+            raise BadRequestBody("Document type not supported.")
+        return document
+
+    def read_array(
+        self, req: falcon.Request, limit: int | None = None, check: SizeCheck | None = None
+    ) -> list[Any]:
+        size, default_check = self.size_check(limit)
+        document = self.read_json(req, size, check or default_check)
+        if not isinstance(document, list):
+            raise BadRequestBody("Document type not supported.")
+        return document
+
+
+def _parse(raw: bytes) -> Any:
     try:
         document = json.loads(
             raw.decode("utf-8"),
@@ -56,24 +122,29 @@ def read_json(req: falcon.Request) -> Any:
     except _TooLarge as error:
         raise BadRequestBody("JSON contains integer that is too large.") from error
     except (ValueError, RecursionError) as error:
+        # UnicodeDecodeError is a ValueError; nesting too deep for the parser is a
+        # RecursionError, raised before the interpreter's stack is at risk.
         raise BadRequestBody("Request body could not be parsed.") from error
     if not isinstance(document, dict | list):
         raise BadRequestBody("Request body could not be parsed.")
     return document
 
 
-def read_object(req: falcon.Request) -> dict[str, Any]:
-    document = read_json(req)
-    if not isinstance(document, dict):
-        raise BadRequestBody("Document type not supported.")
-    return document
-
-
-def read_array(req: falcon.Request) -> list[Any]:
-    document = read_json(req)
-    if not isinstance(document, list):
-        raise BadRequestBody("Document type not supported.")
-    return document
+def _deeper_than(document: Any, max_depth: int) -> bool:
+    """Whether arrays and objects nest deeper than ``max_depth`` (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def write_json(resp: falcon.Response, document: Any, status: str = falcon.HTTP_200) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 import falcon
 
 from zaqar.api import validation
+from zaqar.api.errors import InvalidQueueName
+from zaqar.transport.wsgi import auth, logs
 
 LOG = logging.getLogger("zaqar.access")
 
@@ -26,14 +28,33 @@ def parse_client_id(value: str) -> str:
         ) from error
 
 
+def _refuse_nul_parameters(req: falcon.Request) -> None:
+    """A NUL in a query value (``?marker=%00``) reaches no store intact: PostgreSQL refuses it."""
+    for name, value in req.params.items():
+        values = value if isinstance(value, list) else [value]
+        if any("\x00" in item for item in values):
+            raise falcon.HTTPInvalidParam("The value may not contain NUL characters.", name)
+
+
 class RequestChecks:
-    """Header rules shared by every API route (version discovery at ``/`` is exempt)."""
+    """Header rules shared by every API route (version discovery at ``/`` is exempt).
+
+    Under keystone the identity check comes first, as auth_token runs before the app.
+    """
+
+    def __init__(self, policy: auth.AuthPolicy | None = None) -> None:
+        self._policy = policy or auth.AuthPolicy()
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.client_id = None
         req.context.project = None
-        if req.path == "/":
+        req.context.roles = []
+        req.context.auth = self._policy
+        if req.path in auth.PUBLIC_PATHS:
             return
+        project: str | None = None
+        if self._policy.keystone:
+            project, req.context.roles = auth.keystone_identity(req)
         content_type = req.content_type or ""
         if req.content_length is not None and content_type.lower().startswith(_FORM):
             raise falcon.HTTPBadRequest(
@@ -53,10 +74,18 @@ class RequestChecks:
                 href="http://www.w3.org/Protocols/rfc2616/rfc2616-sec14.html",
                 href_text="14.1 Accept, Hypertext Transfer Protocol -- HTTP/1.1",
             )
+        _refuse_nul_parameters(req)
         client_id = req.get_header("Client-ID")
         if client_id is not None:
             req.context.client_id = parse_client_id(client_id)
-        project = req.get_header("X-Project-ID")
+        if not self._policy.keystone:
+            project = req.get_header("X-Project-ID")
+            if project and not project.isprintable():
+                # NUL, control characters and lone surrogates cannot name a project in any
+                # store (PostgreSQL refuses NUL, UTF-8 cannot encode a surrogate).
+                raise InvalidQueueName(
+                    "The format of the submitted queue name or project id is not valid."
+                )
         if project == "":
             raise falcon.HTTPBadRequest(
                 title="Empty project header not allowed",
@@ -92,4 +121,10 @@ class AccessLog:
     ) -> None:
         started = getattr(req.context, "started", None)
         elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-        LOG.info("%s %s %s %.1fms", req.method, req.relative_uri, resp.status_code, elapsed)
+        LOG.info(
+            "%s %s %s %.1fms",
+            req.method,
+            logs.printable(req.relative_uri),
+            resp.status_code,
+            elapsed,
+        )

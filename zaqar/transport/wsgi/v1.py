@@ -12,7 +12,7 @@ from zaqar.api import validation
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.service import Service
 from zaqar.storage import base
-from zaqar.transport.wsgi import media, params
+from zaqar.transport.wsgi import media, openapi, params
 
 PREFIX = "/v1"
 
@@ -204,9 +204,10 @@ class Metadata:
         "PUT": "Metadata could not be updated.",
     }
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, body: media.BodyRules) -> None:
         self._queues = service.queues
         self._limits = service.limits
+        self._body = body
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
         metadata = self._queues.get_metadata(queue_name, req.context.project)
@@ -214,8 +215,10 @@ class Metadata:
         media.write_json(resp, metadata)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
-        validation.metadata_size(req.content_length, self._limits)
-        metadata = media.read_object(req)
+        limits = self._limits
+        metadata = self._body.read_object(
+            req, limits.max_queue_metadata, lambda size: validation.metadata_size(size, limits)
+        )
         if any(key.startswith("_") for key in metadata):
             raise ValidationFailed(
                 'Reserved queue attributes in metadata (which names start with "_") can not '
@@ -245,14 +248,17 @@ class Messages:
         "DELETE": "Messages could not be deleted.",
     }
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, body: media.BodyRules) -> None:
         self._messages = service.messages
         self._limits = service.limits
+        self._body = body
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
         client_id = _require_client_id(req)
-        validation.post_size(req.content_length, self._limits)
-        documents = media.read_array(req)
+        limits = self._limits
+        documents = self._body.read_array(
+            req, limits.max_messages_post_size, lambda size: validation.post_size(size, limits)
+        )
         batch = []
         for document in documents:
             if not isinstance(document, dict):
@@ -334,11 +340,12 @@ class Message:
 class Claims:
     unavailable = {"POST": "Claim could not be created."}
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, body: media.BodyRules) -> None:
         self._claims = service.claims
+        self._body = body
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
-        document = media.read_object(req)
+        document = self._body.read_object(req)
         ttl = validation.field(document, "ttl", int)
         grace = validation.field(document, "grace", int)
         limit = req.get_param_as_int("limit")
@@ -365,8 +372,9 @@ class Claim:
         "DELETE": "Claim could not be deleted.",
     }
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, body: media.BodyRules) -> None:
         self._claims = service.claims
+        self._body = body
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
@@ -386,7 +394,7 @@ class Claim:
     def on_patch(
         self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
     ) -> None:
-        document = media.read_object(req)
+        document = self._body.read_object(req)
         ttl = validation.field(document, "ttl", int)
         grace = validation.field(document, "grace", int, default=0)
         self._claims.update(queue_name, req.context.project, claim_id, ttl, grace)
@@ -399,17 +407,29 @@ class Claim:
         resp.status = falcon.HTTP_204
 
 
-def routes(service: Service) -> list[tuple[str, Any]]:
+def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     queue = PREFIX + "/queues/{queue_name}"
     return [
         (PREFIX + "/", Home()),
         (PREFIX + "/health", Health(service)),
+        (PREFIX + "/openapi.json", openapi.OpenAPI()),
         (PREFIX + "/queues", Queues(service)),
         (queue, Queue(service)),
-        (queue + "/metadata", Metadata(service)),
+        (queue + "/metadata", Metadata(service, body)),
         (queue + "/stats", Stats(service)),
-        (queue + "/messages", Messages(service)),
+        (queue + "/messages", Messages(service, body)),
         (queue + "/messages/{message_id}", Message(service)),
-        (queue + "/claims", Claims(service)),
-        (queue + "/claims/{claim_id}", Claim(service)),
+        (queue + "/claims", Claims(service, body)),
+        (queue + "/claims/{claim_id}", Claim(service, body)),
     ]
+
+
+def admin_routes(service: Service) -> list[tuple[str, Any]]:
+    """Routes mounted only with ``admin_mode``; each resource guards itself with
+    ``auth.require_admin``.
+
+    v1 has one family of admin routes, ``/v1/pools`` (SPEC §2.12), which also needs
+    ``pooling``; the server refuses ``pooling`` until the pooling driver exists, so none is
+    mounted yet.
+    """
+    return []
