@@ -132,6 +132,7 @@ def test_a_queue_deleted_and_created_on_another_pool_is_followed_at_once(
         assert control.catalogue_controller.get("p", "q") == "b"  # type: ignore[attr-defined]
 
         # The second worker still thinks "a"; the queue is missing there, so it looks again.
+        assert second.queue_controller.exists("q", "p")
         second.message_controller.post("q", [base.NewMessage(60, "new")], "c" * 32, "p")
         page = first.message_controller.list("q", "p", echo=True)
         assert [message.body for message in page.items] == ["new"]

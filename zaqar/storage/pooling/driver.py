@@ -353,10 +353,16 @@ class QueueController(base.QueueController):
         return self._pooled.pool_driver(pool).queue_controller.create(name, project, metadata)
 
     def exists(self, name: str, project: str | None = None) -> bool:
-        pool, _ = self._pooled.locate(project, name)
-        if pool is None:
+        def check(driver: base.DataDriver) -> bool:
+            if driver.queue_controller.exists(name, project):
+                return True
+            # Let ``route`` look again in case the cached pool is stale.
+            raise errors.QueueDoesNotExist(name, project)
+
+        try:
+            return self._pooled.route(project, name, check, lambda: False)
+        except errors.QueueDoesNotExist:
             return False
-        return self._pooled.pool_driver(pool).queue_controller.exists(name, project)
 
     def get_metadata(self, name: str, project: str | None = None) -> dict[str, Any]:
         return self._pooled.route(
