@@ -1,6 +1,7 @@
 """Fixtures of the end-to-end suite: a real ``zaqar-server`` (gunicorn) on loopback.
 
-``server`` is one server per test module and backend (SQLite, PostgreSQL, Redis), with 2 workers;
+``server`` is one server per test module and backend (SQLite, PostgreSQL, Redis, and pooled
+over two SQLite files and Redis), with 2 workers;
 ``make_client`` builds python-zaqarclient v1 clients against it.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from tests.backends import BY_NAME, config_file_text
 
-from .support import PROJECT, MakeClient, ZaqarServer, server_env, v1_client
+from .support import PROJECT, MakeClient, ZaqarServer, pooled_server, server_env, v1_client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,13 +31,20 @@ def _no_proxy_for_loopback() -> Iterator[None]:
 
 #: The backends the client suite runs on: the embedded default and a database server.
 E2E_BACKENDS = ["sqlite", "postgresql", "redis"]
+#: Pooling on, with three pools made through the server's admin API (``pooled_server``).
+POOLED = "pooled-3"
 
 
-@pytest.fixture(scope="module", params=E2E_BACKENDS)
+@pytest.fixture(scope="module", params=[*E2E_BACKENDS, POOLED])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ZaqarServer]:
-    """A zaqar-server with 2 workers on one backend, shared by the tests of a module."""
+    """A zaqar-server with 2 workers on one backend, or pooled over three, shared by the
+    tests of a module."""
+    if request.param == POOLED:
+        with pooled_server(tmp_path_factory.mktemp("zaqar-e2e-pooled")) as pooled:
+            yield pooled
+        return
     backend = BY_NAME[request.param]
     workdir = tmp_path_factory.mktemp(f"zaqar-e2e-{backend.name}")
     backend.reset(workdir)

@@ -7,6 +7,8 @@ SIGTERM (SIGKILL to its process group after a grace period).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +216,78 @@ def v1_client(url: str, project: str | None = PROJECT, client_uuid: str | None =
     if client_uuid is not None:
         conf["client_uuid"] = client_uuid
     return client.Client(url, version=1, conf=conf)
+
+
+# -- a pooled deployment -------------------------------------------------------------------
+
+#: The pools of ``pooled_server``, all taking new queues alike.
+POOL_NAMES = ("sqlite-a", "sqlite-b", "redis")
+
+
+def http_json(url: str, method: str, document: Any = None, timeout: float = 10.0) -> int:
+    """The status of one request with a JSON body (HTTP errors are statuses)."""
+    data = None if document is None else json.dumps(document).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with _DIRECT.open(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def write_pooled_config(directory: Path) -> Path:
+    """A zaqar.conf with pooling and admin_mode on and a SQLite management store."""
+    catalogue = f"sqlite:///{directory / 'catalogue.sqlite'}"
+    config = directory / "zaqar-e2e-pooled.conf"
+    config.write_text(
+        "[DEFAULT]\n"
+        "pooling = True\n"
+        "admin_mode = True\n"
+        "\n"
+        "[drivers]\n"
+        "message_store = sqlalchemy\n"
+        "management_store = sqlalchemy\n"
+        "\n"
+        "[drivers:management_store:sqlalchemy]\n"
+        f"uri = {catalogue}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+@contextlib.contextmanager
+def pooled_server(workdir: Path) -> Iterator[ZaqarServer]:
+    """A zaqar-server (2 workers) with pooling on and three pools, created through its own
+    admin API: two SQLite files and the test Redis server under a key prefix of its own,
+    whose keys are deleted at the end."""
+    import redis
+
+    from tests.backends import REDIS_URL, unreachable
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        unreachable("redis", error)
+    prefix = f"zaqar-e2e-pooled-{os.getpid()}-{workdir.name}"
+    pools = {
+        "sqlite-a": {"uri": f"sqlite:///{workdir / 'pool-a.sqlite'}"},
+        "sqlite-b": {"uri": f"sqlite:///{workdir / 'pool-b.sqlite'}"},
+        "redis": {"uri": REDIS_URL, "options": {"prefix": prefix}},
+    }
+    args = ["--config-file", str(write_pooled_config(workdir)), "--bind", "127.0.0.1"]
+    try:
+        with ZaqarServer(workdir, [*args, "--workers", "2"], env=server_env(workdir)) as server:
+            for name in POOL_NAMES:
+                body = {"weight": 1, **pools[name]}
+                if name.startswith("sqlite"):
+                    body["options"] = {"purge_interval": 0}
+                status = http_json(f"{server.url}/v1/pools/{name}", "PUT", body)
+                assert status == 201, f"PUT /v1/pools/{name}: {status}; log:\n{server.log()}"
+            yield server
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+        client.close()

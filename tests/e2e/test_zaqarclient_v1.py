@@ -1,12 +1,16 @@
 """python-zaqarclient 3.0.1's v1 client against a real zaqar-server (gunicorn, 2 workers).
 
 One server serves the whole module (``server`` fixture); every test works on queues of its
-own, so the tests do not depend on each other's data.
+own, so the tests do not depend on each other's data. The server runs on each e2e backend,
+and once with pooling on over three pools (two SQLite files and Redis), where the same tests
+must pass unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import uuid
 from typing import Any
 
@@ -14,7 +18,14 @@ import pytest
 from zaqarclient.queues.v1 import claim as claim_api  # type: ignore[import-untyped]
 from zaqarclient.transport import errors  # type: ignore[import-untyped]
 
-from .support import PROJECT, MakeClient
+from .support import (
+    POOL_NAMES,
+    PROJECT,
+    MakeClient,
+    ZaqarServer,
+    http_json,
+    http_status,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -440,3 +451,38 @@ def test_two_projects_do_not_see_each_others_queues_or_messages(
     assert [q.name for q in alice.queues().stream()] == ["alice-only", "shared-name"]
     # The default project of this suite sees none of it either.
     assert make_client(project=PROJECT).queue("alice-only", auto_create=False).exists() is False
+
+
+# Pooling
+
+
+def test_with_pooling_queues_spread_over_every_pool_and_a_pool_in_use_stays(
+    server: ZaqarServer, make_client: MakeClient
+) -> None:
+    """Only on the pooled server: its pools take the client's queues at random, each pool
+    some of 30 (a pool left out has odds of about 3 in 100000)."""
+    if http_status(f"{server.url}/v1/pools") == 404:
+        pytest.skip("this server runs without pooling")
+    project = f"e2e-spread-{uuid.uuid4().hex[:8]}"
+    client = make_client(project=project)
+    names = [f"spread-{n:02d}" for n in range(30)]
+    for name in names:
+        post_numbered(client.queue(name), 1)
+
+    with contextlib.closing(sqlite3.connect(server.workdir / "catalogue.sqlite")) as catalogue:
+        rows = catalogue.execute(
+            "SELECT queue, pool FROM catalogue WHERE project = ?", (project,)
+        ).fetchall()
+    placed = dict(rows)
+    assert sorted(placed) == names
+    assert set(placed.values()) == set(POOL_NAMES)
+    # Every queue reads back from wherever it went.
+    for name in names:
+        assert client.queue(name, auto_create=False).stats["messages"]["total"] == 1
+
+    # A pool holding queues cannot be deleted; its queues stay whole.
+    assert http_json(f"{server.url}/v1/pools/{placed[names[0]]}", "DELETE") == 409
+    assert client.queue(names[0], auto_create=False).stats["messages"]["total"] == 1
+    for name in names:
+        client.queue(name, auto_create=False).delete()
+    assert list(client.queues().stream()) == []

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import zaqar.conf
 from tests.api.support import Api
+from tests.backends import BY_NAME
+from zaqar import bootstrap
 from zaqar.transport.wsgi import openapi
 
 from .conftest import MakeStack
@@ -16,9 +21,39 @@ from .support import METHODS, served_routes
 DOCUMENT = Path(openapi.__file__).with_name("openapi.json")
 
 
+#: The admin routes (pools, SPEC §2.12): served only with admin_mode and pooling.
+ADMIN_PREFIX = "/v1/pools"
+ADMIN_AND_POOLING = {"DEFAULT.admin_mode": True, "DEFAULT.pooling": True}
+
+
 @pytest.fixture
 def stack(make_stack: MakeStack) -> Api:
     return make_stack()
+
+
+ServedRoutes = Callable[..., set[tuple[str, str]]]
+
+
+@pytest.fixture
+def routes_served_with(tmp_path: Path) -> Iterator[ServedRoutes]:
+    """``routes_served_with(**{"DEFAULT.pooling": True})``: the routes of an app built with
+    those settings over SQLite (``make_stack`` cannot set a clock on the pooled driver, and
+    the router walk needs none)."""
+    boots: list[bootstrap.Bootstrap] = []
+
+    def served(**overrides: Any) -> set[tuple[str, str]]:
+        conf = zaqar.conf.load([], default_config_files=[])
+        BY_NAME["sqlite"].prepare(conf, tmp_path)
+        for key, value in overrides.items():
+            group, name = key.split(".", 1)
+            conf.set_override(name, value, group=group)
+        boot = bootstrap.Bootstrap(conf)
+        boots.append(boot)
+        return served_routes(boot.transport.app)
+
+    yield served
+    for boot in boots:
+        boot.close()
 
 
 def documented_routes() -> set[tuple[str, str]]:
@@ -31,12 +66,50 @@ def documented_routes() -> set[tuple[str, str]]:
     }
 
 
+def _is_admin(route: tuple[str, str]) -> bool:
+    return route[0].startswith(ADMIN_PREFIX)
+
+
 def test_the_document_lists_exactly_the_routes_the_app_serves(stack: Api) -> None:
     served = served_routes(stack.boot.transport.app)
     assert served, "the router walk found nothing"
-    documented = documented_routes()
+    documented = {route for route in documented_routes() if not _is_admin(route)}
     assert served - documented == set(), "served but not documented"
     assert documented - served == set(), "documented but not served"
+
+
+def test_with_admin_mode_and_pooling_the_app_serves_exactly_the_whole_document(
+    routes_served_with: ServedRoutes,
+) -> None:
+    served = routes_served_with(**ADMIN_AND_POOLING)
+    documented = documented_routes()
+    assert {route for route in documented if _is_admin(route)}, "no admin route documented"
+    assert served - documented == set(), "served but not documented"
+    assert documented - served == set(), "documented but not served"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"DEFAULT.admin_mode": True}, {"DEFAULT.pooling": True}],
+    ids=["plain", "admin-mode-only", "pooling-only"],
+)
+def test_without_both_admin_mode_and_pooling_no_pools_route_is_served(
+    routes_served_with: ServedRoutes, overrides: dict[str, bool]
+) -> None:
+    served = routes_served_with(**overrides)
+    assert served
+    assert [route for route in served if _is_admin(route)] == []
+
+
+def test_the_admin_operations_say_they_are_admin_only() -> None:
+    document = openapi.document()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            admin = path.startswith(ADMIN_PREFIX)
+            assert ("pools" in operation["tags"]) == admin, (method, path)
+            if admin:
+                assert operation["description"].startswith("Admin only"), (method, path)
+                assert {"400", "403", "404", "503"} <= set(operation["responses"]), (method, path)
 
 
 def test_the_document_is_served_at_v1_openapi_json_without_any_header(stack: Api) -> None:
@@ -63,7 +136,7 @@ def test_every_operation_has_an_id_and_documents_its_errors() -> None:
     for path, item in document["paths"].items():
         for method, operation in item.items():
             ids.append(operation["operationId"])
-            if path.startswith("/v1/queues"):
+            if path.startswith(("/v1/queues", ADMIN_PREFIX)):
                 assert {"400", "503"} <= set(operation["responses"]), (method, path)
     assert len(ids) == len(set(ids))
 

@@ -3,7 +3,8 @@
 APIError
 ├── ValidationFailed       a value breaks a limit or rule ("Invalid API request")
 ├── BadRequestBody         the body is unreadable or has the wrong shape
-└── InvalidQueueName       the queue name or project id cannot name a queue
+├── InvalidQueueName       the queue name or project id cannot name a queue
+└── InvalidPoolName        the name cannot name a pool (admin API)
 """
 
 from __future__ import annotations
@@ -22,4 +23,8 @@ class BadRequestBody(APIError):
 
 
 class InvalidQueueName(APIError):
+    pass
+
+
+class InvalidPoolName(APIError):
     pass

@@ -8,7 +8,7 @@ from typing import Any
 
 from oslo_config import cfg
 
-from zaqar.api.errors import BadRequestBody, InvalidQueueName, ValidationFailed
+from zaqar.api.errors import BadRequestBody, InvalidPoolName, InvalidQueueName, ValidationFailed
 from zaqar.conf import transport as limits_opts
 
 QUEUE_NAME = re.compile(r"^[a-zA-Z0-9_\-.]+$")
@@ -125,3 +125,25 @@ def post_size(content_length: int | None, limits: Limits) -> None:
         raise ValidationFailed(
             f"Message collection size is too large. Max size {limits.max_messages_post_size}"
         )
+
+
+# -- pools (admin API) ----------------------------------------------------------------------
+
+POOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: Pools per listing page, at most (SPEC §3 ``max_pools_per_page``; not configurable here).
+MAX_POOLS_PER_PAGE = 20
+MAX_POOL_WEIGHT = 2**32 - 1
+MAX_POOL_URI = 255
+
+
+def pool_name(name: str) -> None:
+    # fullmatch: with ``$`` a trailing newline would pass.
+    if not POOL_NAME.fullmatch(name):
+        raise InvalidPoolName(
+            "Pool names are 1 to 64 characters: ASCII letters, digits, '_' and '-'."
+        )
+
+
+def pool_listing_limit(limit: int) -> None:
+    high = MAX_POOLS_PER_PAGE
+    _in_range(limit, 1, high, f"Limit must be at least 1 and no greater than {high}.")

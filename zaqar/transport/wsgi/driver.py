@@ -40,7 +40,7 @@ def build_app(
     for path, resource in v1.routes(service, body):
         app.add_route(path, resource)
     if policy.admin_mode:
-        for path, resource in v1.admin_routes(service):
+        for path, resource in v1.admin_routes(service, body):
             app.add_route(path, resource)
     errors.install(app)
     return app

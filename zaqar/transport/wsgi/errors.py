@@ -17,6 +17,7 @@ from zaqar.transport.wsgi.media import BodyTooLarge
 LOG = logging.getLogger(__name__)
 
 _UNABLE_TO_DELETE = "Unable to delete"
+_CONFLICT = "Resource conflict"
 _CLAIMED = "This message is claimed; it cannot be deleted without a valid claim ID."
 
 #: error type -> (status, title, description; None means the error's own text)
@@ -24,6 +25,7 @@ TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
     api_errors.ValidationFailed: (falcon.HTTP_400, "Invalid API request", None),
     api_errors.BadRequestBody: (falcon.HTTP_400, "Invalid request body", None),
     api_errors.InvalidQueueName: (falcon.HTTP_400, "Invalid queue identification", None),
+    api_errors.InvalidPoolName: (falcon.HTTP_400, "Invalid pool name", None),
     BodyTooLarge: (falcon.HTTP_413, "Request body too large", None),
     storage_errors.DoesNotExist: (falcon.HTTP_404, "Not found", None),
     storage_errors.MessageIsClaimed: (falcon.HTTP_403, _UNABLE_TO_DELETE, _CLAIMED),
@@ -37,6 +39,20 @@ TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
         falcon.HTTP_400,
         _UNABLE_TO_DELETE,
         "The specified claim does not exist or has expired.",
+    ),
+    storage_errors.PoolDoesNotExist: (falcon.HTTP_404, "Not found", None),
+    # A pool holding queues stays until they are deleted (or moved): never strand messages.
+    storage_errors.PoolInUse: (falcon.HTTP_409, _CONFLICT, None),
+    # SPEC's words; the storage error names the other pool, which the admin can list.
+    storage_errors.PoolUriInUse: (
+        falcon.HTTP_409,
+        _CONFLICT,
+        "The database URI is in use by another pool.",
+    ),
+    storage_errors.NoPoolFound: (
+        falcon.HTTP_503,
+        "Service temporarily unavailable",
+        "No pool can take new queues. Please try again in a few seconds.",
     ),
     storage_errors.NotSupported: (
         falcon.HTTP_501,

@@ -36,9 +36,16 @@ def next_link(path: str, params: dict[str, Any], marker: str) -> str:
     """``path`` with the recognised parameters and ``marker`` (set in place or appended)."""
     merged = dict(params)
     merged["marker"] = marker
-    return path + "?" + "&".join(f"{name}={_render(value)}" for name, value in merged.items())
+    return link(path, merged)
 
 
 def request_location(req: falcon.Request) -> str:
     """The request path plus its raw query string, for Content-Location."""
     return f"{req.path}?{req.query_string}" if req.query_string else req.path
+
+
+def link(path: str, params: dict[str, Any]) -> str:
+    """``path`` with the recognised parameters as sent (no query when there are none)."""
+    if not params:
+        return path
+    return path + "?" + "&".join(f"{name}={_render(value)}" for name, value in params.items())

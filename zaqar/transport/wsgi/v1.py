@@ -12,7 +12,7 @@ from zaqar.api import validation
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.service import Service
 from zaqar.storage import base
-from zaqar.transport.wsgi import media, openapi, params
+from zaqar.transport.wsgi import admin, media, openapi, params
 
 PREFIX = "/v1"
 
@@ -424,12 +424,11 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     ]
 
 
-def admin_routes(service: Service) -> list[tuple[str, Any]]:
+def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     """Routes mounted only with ``admin_mode``; each resource guards itself with
     ``auth.require_admin``.
 
-    v1 has one family of admin routes, ``/v1/pools`` (SPEC §2.12), which also needs
-    ``pooling``; the server refuses ``pooling`` until the pooling driver exists, so none is
-    mounted yet.
+    v1 has one family of admin routes, ``/v1/pools`` (SPEC §2.12, ``admin.py``), which also
+    needs ``pooling``.
     """
-    return []
+    return admin.routes(service, body)

@@ -1,0 +1,186 @@
+"""Pool operations: the admin API over the management store's pools (SPEC §2.12).
+
+A pool is a whole message store that the pooled driver places queues on. Creating or
+changing a pool's URI or options first builds the pool's driver and checks that its store
+answers, so the catalogue never points queues at a store nobody can reach. The request bodies
+are checked against JSON Schemas; their error messages never repeat the values sent, which
+may hold a password.
+
+After each change the pooled driver of this worker forgets what it knew of the pool, so the
+change applies here at once; other workers see it when their ``[pooling:catalog] cache_ttl``
+runs out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# No stubs in the test requirements yet (types-jsonschema is pinned in constraints.txt).
+import jsonschema  # type: ignore[import-untyped,unused-ignore]
+import jsonschema.validators  # type: ignore[import-untyped,unused-ignore]
+from oslo_config import cfg
+
+from zaqar.api import validation
+from zaqar.api.errors import BadRequestBody
+from zaqar.storage import base, errors
+from zaqar.storage.pooling import driver as pooling
+
+#: JSON integers only: JSON Schema's "integer" would also take 1.0.
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+)
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPES)
+
+_PROPERTIES: dict[str, Any] = {
+    "weight": {"type": "integer", "minimum": 0, "maximum": validation.MAX_POOL_WEIGHT},
+    "uri": {"type": "string", "minLength": 1, "maxLength": validation.MAX_POOL_URI},
+    "options": {"type": "object"},
+}
+
+#: The body of ``PUT /v1/pools/{name}``.
+CREATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": _PROPERTIES,
+    "required": ["weight", "uri"],
+    "additionalProperties": False,
+}
+
+#: The body of ``PATCH /v1/pools/{name}`` (at least one field is checked apart, for its
+#: message).
+UPDATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": _PROPERTIES,
+    "additionalProperties": False,
+}
+
+_CREATE = _Validator(CREATE_SCHEMA)
+_UPDATE = _Validator(UPDATE_SCHEMA)
+
+_TYPE_NAMES = {"integer": "an integer", "string": "a string", "object": "an object"}
+
+#: ``scheme://user:password@host``: the password is what lies between the last ':' of the
+#: user information and the last '@' before the path.
+_USERINFO = re.compile(r"^(?P<head>[^:/?#]+://[^/?#@:]*:)(?P<password>[^/?#]*)@")
+
+
+def redacted(uri: str) -> str:
+    """``uri`` with any password replaced by ``***``, for responses and messages."""
+    return _USERINFO.sub(lambda found: found.group("head") + "***@", uri, count=1)
+
+
+def _password(uri: str) -> str | None:
+    found = _USERINFO.match(uri)
+    return found.group("password") if found and found.group("password") else None
+
+
+def _scrubbed(text: str, uri: str) -> str:
+    """``text`` (an error message about ``uri``) without the URI's password."""
+    password = _password(uri)
+    text = text.replace(uri, redacted(uri))
+    return text.replace(password, "***") if password else text
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """A message for a schema violation that never repeats the value sent."""
+    field = str(error.absolute_path[0]) if error.absolute_path else None
+    keyword = error.validator
+    if keyword == "required":
+        missing = [name for name in ("weight", "uri") if name not in error.instance]
+        return f'Missing "{missing[0] if missing else "uri"}" field.'
+    if keyword == "additionalProperties":
+        extra = sorted(set(error.instance) - set(_PROPERTIES))
+        names = ", ".join(f'"{name}"' for name in extra)
+        return f"Unknown field(s) in the request body: {names}; a pool has weight, uri, options."
+    if field is None:
+        return "Document type not supported."
+    if keyword == "type":
+        kind = _TYPE_NAMES[str(error.validator_value)]
+        return f'The value of the "{field}" field must be {kind}.'
+    if field == "weight":
+        return f'The "weight" field must be at least 0 and at most {validation.MAX_POOL_WEIGHT}.'
+    if field == "uri":
+        return f'The "uri" field must be 1 to {validation.MAX_POOL_URI} characters long.'
+    return f'The "{field}" field is invalid.'  # pragma: no cover - every keyword is named above
+
+
+def _checked(validator: Any, document: dict[str, Any]) -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        raise BadRequestBody(_describe(error))
+
+
+class Pools:
+    """The admin operations on pools; built only when ``pooling`` is on."""
+
+    def __init__(self, conf: cfg.ConfigOpts, storage: base.DataDriver) -> None:
+        self._conf = conf
+        self._storage = storage
+        self._control = storage.control
+        self._pools: base.PoolsController = storage.control.pools_controller  # type: ignore[attr-defined]
+
+    def list(self, marker: str | None, limit: int) -> base.Page[base.Pool]:
+        validation.pool_listing_limit(limit)
+        return self._pools.list(marker, limit)
+
+    def get(self, name: str) -> base.Pool:
+        validation.pool_name(name)
+        return self._pools.get(name)
+
+    def create(self, name: str, document: dict[str, Any]) -> bool:
+        """Create the pool, or replace it wholly when it exists; True when created.
+
+        400 when the body breaks the schema or the store cannot be reached with the URI and
+        options given; 409 (``PoolUriInUse``) when another pool has the URI.
+        """
+        validation.pool_name(name)
+        _checked(_CREATE, document)
+        options = document.get("options", {})
+        pool = base.Pool(name, document["uri"], document["weight"], None, options)
+        self._check_connection(pool)
+        created = self._pools.create(pool.name, pool.weight, pool.uri, options=pool.options)
+        self._forget(name)
+        return created
+
+    def update(self, name: str, document: dict[str, Any]) -> base.Pool:
+        """Change the fields given; a new URI or options are checked as on create."""
+        validation.pool_name(name)
+        _checked(_UPDATE, document)
+        if not document:
+            raise BadRequestBody("One of `uri`, `weight`, or `options` needs to be specified")
+        uri: str | None = document.get("uri")
+        options: dict[str, Any] | None = document.get("options")
+        if uri is not None or options is not None:
+            current = self._pools.get(name)
+            self._check_connection(
+                base.Pool(
+                    name,
+                    current.uri if uri is None else uri,
+                    current.weight,
+                    current.flavor,
+                    current.options if options is None else options,
+                )
+            )
+        updated = self._pools.update(name, weight=document.get("weight"), uri=uri, options=options)
+        self._forget(name)
+        return updated
+
+    def delete(self, name: str) -> None:
+        """Remove the pool; ``PoolInUse`` (409) while it still holds queues."""
+        validation.pool_name(name)
+        self._pools.delete(name)
+        self._forget(name)
+
+    def _check_connection(self, pool: base.Pool) -> None:
+        try:
+            pooling.check_pool(self._conf, self._control, pool)
+        except errors.BadConfiguration as error:
+            # A URI no driver serves, an unknown or malformed option, ...
+            raise BadRequestBody(_scrubbed(str(error), pool.uri)) from error
+        except (errors.StorageError, ValueError) as error:
+            # The store did not answer (or the URI could not even be parsed).
+            raise BadRequestBody(f"cannot connect to {redacted(pool.uri)}") from error
+
+    def _forget(self, name: str) -> None:
+        if isinstance(self._storage, pooling.DataDriver):
+            self._storage.forget_pool(name)
