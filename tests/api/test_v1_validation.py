@@ -631,6 +631,8 @@ BAD_NAMES = [
     pytest.param("café", id="non-ascii"),
     pytest.param("中文", id="cjk"),
     pytest.param("q~", id="tilde"),
+    # "$" would match before a final newline: the whole name must match.
+    pytest.param("q%0A", id="trailing-newline"),
 ]
 
 NAME_ROUTES = [

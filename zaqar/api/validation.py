@@ -11,7 +11,7 @@ from oslo_config import cfg
 from zaqar.api.errors import BadRequestBody, InvalidPoolName, InvalidQueueName, ValidationFailed
 from zaqar.conf import transport as limits_opts
 
-QUEUE_NAME = re.compile(r"^[a-zA-Z0-9_\-.]+$")
+QUEUE_NAME = re.compile(r"[a-zA-Z0-9_\-.]+")
 QUEUE_NAME_MAX = 64
 PROJECT_ID_MAX = 256
 MIN_MESSAGE_TTL = 60
@@ -42,7 +42,7 @@ class Limits:
 def queue_identification(name: str, project: str | None) -> None:
     if (
         len(name) > QUEUE_NAME_MAX
-        or not QUEUE_NAME.match(name)
+        or not QUEUE_NAME.fullmatch(name)
         or (project is not None and len(project) > PROJECT_ID_MAX)
     ):
         raise InvalidQueueName("The format of the submitted queue name or project id is not valid.")
