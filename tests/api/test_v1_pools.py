@@ -700,3 +700,34 @@ def test_a_redis_pool_takes_queues_once_it_is_the_only_one_open(
     for n in range(5):
         assert api.delete(f"/v1/queues/q{n}").status_code == 204
     assert api.delete("/v1/pools/memory").status_code == 204
+
+
+# -- queues moving between pools ------------------------------------------------------------------
+
+MOVING = (
+    "Service temporarily unavailable",
+    "The queue is moving to another pool. Please try again in a few seconds.",
+)
+
+
+def test_writes_to_a_moving_queue_are_503_and_reads_go_on(
+    make_pooled: MakePooled, tmp_path: Path
+) -> None:
+    api = make_pooled(**{"pooling:catalog.cache_ttl": 0})
+    create_pool(api, "a", sqlite_pool(tmp_path, "a"))
+    create_pool(api, "b", sqlite_pool(tmp_path, "b", weight=0))
+    api.create_queue("q")
+    [mid] = api.post_messages("q", 1)
+    catalogue = api.boot.storage.catalogue
+    catalogue.begin_move(PROJECT, "q", "b")
+
+    resp = api.post("/v1/queues/q/messages", json=[{"ttl": 60, "body": 1}])
+    assert_error(resp, 503, *MOVING)
+    assert_error(api.post("/v1/queues/q/claims", json={"ttl": 60, "grace": 60}), 503, *MOVING)
+    assert_error(api.delete(f"/v1/queues/q/messages/{mid}"), 503, *MOVING)
+    assert_error(api.delete("/v1/queues/q"), 503, *MOVING)
+    assert api.get("/v1/queues/q/stats").status_code == 200
+    assert api.get(f"/v1/queues/q/messages/{mid}").status_code == 200
+
+    catalogue.end_move(PROJECT, "q", done=False)
+    assert api.post("/v1/queues/q/messages", json=[{"ttl": 60, "body": 1}]).status_code == 201

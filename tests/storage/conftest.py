@@ -77,6 +77,16 @@ def claims(driver: base.DataDriver) -> base.ClaimController:
 
 
 @pytest.fixture
+def pools(driver: base.DataDriver) -> base.PoolsController:
+    return driver.control.pools_controller  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture
+def catalogue(driver: base.DataDriver) -> base.CatalogueController:
+    return driver.control.catalogue_controller  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture
 def client() -> str:
     """The Client-ID of the producer in most tests (the API hands storage the hex form)."""
     return uuid.uuid4().hex

@@ -16,16 +16,6 @@ pytestmark = pytest.mark.parametrize(
 )
 
 
-@pytest.fixture
-def pools(driver: base.DataDriver) -> base.PoolsController:
-    return driver.control.pools_controller  # type: ignore[attr-defined, no-any-return]
-
-
-@pytest.fixture
-def catalogue(driver: base.DataDriver) -> base.CatalogueController:
-    return driver.control.catalogue_controller  # type: ignore[attr-defined, no-any-return]
-
-
 def test_a_created_pool_reads_back_whole(pools: base.PoolsController) -> None:
     assert pools.create("p1", 100, "redis://10.0.0.1:6379", options={"prefix": "a"}) is True
     assert pools.get("p1") == base.Pool("p1", "redis://10.0.0.1:6379", 100, None, {"prefix": "a"})

@@ -5,11 +5,13 @@
     zaqar-manage [--config-file F] pool list
     zaqar-manage [--config-file F] pool create NAME URI [--weight N] [--option KEY=VALUE]...
     zaqar-manage [--config-file F] pool delete NAME
+    zaqar-manage [--config-file F] queue move PROJECT QUEUE POOL [--settle SECONDS]
 
 ``db`` acts on the databases of the configured stores that use the ``sqlalchemy`` driver,
 and with pooling on, on every SQL pool too. ``pool`` edits the pools of the management
 store; ``create`` first checks that the pool's store answers, and ``delete`` refuses a pool
-that still holds queues.
+that still holds queues. ``queue move`` moves a queue to another pool while clients keep
+using it (see ``zaqar.storage.pooling.migration``); the global project is ``-``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from zaqar.conf import default, drivers
 from zaqar.conf import drivers_management_store_sqlalchemy as control_opts
 from zaqar.conf import drivers_message_store_sqlalchemy as data_opts
 from zaqar.storage import base, errors, loading
+from zaqar.storage.pooling.driver import DataDriver as PooledDriver
 from zaqar.storage.pooling.driver import all_pools, check_pool, driver_name_for, pool_options
+from zaqar.storage.pooling.migration import move_queue
 from zaqar.storage.sqlalchemy import schema
 from zaqar.storage.sqlalchemy.driver import Store, create_engine
 
@@ -71,6 +75,26 @@ def pool(args: argparse.Namespace, conf: cfg.ConfigOpts) -> int:
             print(f"pool {args.name} deleted")
     finally:
         control.close()
+    return 0
+
+
+def queue(args: argparse.Namespace, conf: cfg.ConfigOpts) -> int:
+    control = loading.load_control_driver(conf)
+    try:
+        data = loading.load_data_driver(conf, control)
+        try:
+            if not isinstance(data, PooledDriver):
+                raise errors.BadConfiguration("moving queues needs pooling = True")
+            project = None if args.project == "-" else args.project
+            report = move_queue(data, project, args.queue, args.pool, settle=args.settle)
+        finally:
+            data.close()
+    finally:
+        control.close()
+    print(
+        f"moved {report.messages} messages of queue {report.queue} from pool {report.source} "
+        f"to {report.target}; writes paused {report.paused:.1f}s"
+    )
     return 0
 
 
@@ -134,11 +158,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--option", action="append", default=[], help="KEY=VALUE (JSON)")
     delete = pool_actions.add_parser("delete")
     delete.add_argument("name")
+    queues = commands.add_parser("queue", help="queues (with pooling)")
+    queue_actions = queues.add_subparsers(dest="action", required=True)
+    move = queue_actions.add_parser("move", help="move a queue to another pool")
+    move.add_argument("project", help="the queue's project ('-' for the global one)")
+    move.add_argument("queue")
+    move.add_argument("pool", help="the pool to move it to")
+    move.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds to wait before copying (default: cache_ttl + 5)",
+    )
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     conf = zaqar_conf.load(rest)
     try:
         if args.area == "pool":
             return pool(args, conf)
+        if args.area == "queue":
+            return queue(args, conf)
         return db(args.action, conf)
     except errors.StorageError as error:
         print(f"zaqar-manage: {error}", file=sys.stderr)

@@ -24,6 +24,8 @@ from typing import Any, Generic, TypeVar
 
 from oslo_config import cfg
 
+from zaqar.storage import errors
+
 T = TypeVar("T")
 
 #: A JSON value: what a message body may hold.
@@ -239,6 +241,43 @@ class ClaimController(abc.ABC):
 
 
 @dataclass(frozen=True)
+class StoredMessage:
+    """A message exactly as a store keeps it: what moving a queue between pools copies."""
+
+    id: str
+    marker: int
+    client_uuid: str
+    ttl: int
+    created: float
+    expires: float
+    #: The body as its JSON text.
+    body: str
+    claim_id: str | None
+    claim_expires: float | None
+    claim_ttl: int | None
+    claim_count: int
+
+
+@dataclass(frozen=True)
+class QueueDump:
+    """A whole queue: its metadata, its marker counter and its live messages in order."""
+
+    metadata: dict[str, JSON]
+    created: float
+    #: The marker the next posted message gets.
+    next_marker: int
+    messages: list[StoredMessage]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the catalogue puts a queue; ``moving_to`` is set while it moves."""
+
+    pool: str
+    moving_to: str | None = None
+
+
+@dataclass(frozen=True)
 class Pool:
     """A whole message store (one database or cluster) that queues can be placed on."""
 
@@ -304,6 +343,27 @@ class CatalogueController(abc.ABC):
     @abc.abstractmethod
     def get(self, project: str | None, queue: str) -> str | None:
         """The pool of the queue, or None when it is not catalogued."""
+
+    # Moving queues between pools. A store that cannot record a move keeps these defaults:
+    # no queue is ever moving there, and starting a move is refused.
+
+    def placement(self, project: str | None, queue: str) -> Placement | None:
+        """The pool of the queue and the pool it is moving to, or None."""
+        pool = self.get(project, queue)
+        return None if pool is None else Placement(pool)
+
+    def begin_move(self, project: str | None, queue: str, target: str) -> Placement:
+        """Mark the queue as moving to ``target`` (which then counts it as held) and return
+        the placement; a move to the same target already begun is returned as it is.
+
+        Raises ``QueueDoesNotExist``, ``PoolDoesNotExist`` and ``Conflict`` (already moving
+        elsewhere, or ``target`` is where the queue is).
+        """
+        raise errors.NotSupported("this management store cannot record queue moves")
+
+    def end_move(self, project: str | None, queue: str, done: bool) -> None:
+        """Finish the move (``done``: the queue is now on the target) or abandon it."""
+        raise errors.NotSupported("this management store cannot record queue moves")
 
     @abc.abstractmethod
     def insert(self, project: str | None, queue: str, pool: str) -> str:
@@ -382,3 +442,15 @@ class DataDriver(Driver):
         """Remove expired data now; returns how many records went. Drivers whose backend
         expires data by itself return 0."""
         return 0
+
+    def export_queue(self, name: str, project: str | None = None) -> QueueDump:
+        """The whole queue as stored (live messages only), for moving it to another pool.
+
+        Raises QueueDoesNotExist. Drivers that cannot move queues raise NotSupported.
+        """
+        raise errors.NotSupported("this driver cannot move queues between pools")
+
+    def import_queue(self, name: str, project: str | None, dump: QueueDump) -> None:
+        """Make the queue exactly ``dump``, replacing whatever copy of it is here: ids,
+        markers, the marker counter, expiries and claims all kept."""
+        raise errors.NotSupported("this driver cannot move queues between pools")

@@ -16,7 +16,8 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     │   ├── InvalidClaimId            the claim id given can never name a claim
     │   └── PoolInUse                 a pool that still holds queues cannot be deleted
     ├── Conflict
-    │   └── PoolUriInUse              another pool already has this URI
+    │   ├── PoolUriInUse              another pool already has this URI
+    │   └── QueueMoving               the queue is being moved to another pool; retry soon
     ├── NoPoolFound                   no pool can take a new queue
     ├── NotSupported                  the driver does not offer this capability
     ├── BadConfiguration              the driver's settings cannot work (bad URI, ...)
@@ -120,6 +121,13 @@ class PoolUriInUse(Conflict):
         # The URI is not repeated: it may hold a password.
         super().__init__(f"The database URI is in use by pool {uri_owner}.")
         self.owner = uri_owner
+
+
+class QueueMoving(Conflict):
+    def __init__(self, name: str, project: str | None) -> None:
+        super().__init__(f"Queue {name} of project {_project_text(project)} is moving")
+        self.name = name
+        self.project = project
 
 
 class NoPoolFound(StorageError):

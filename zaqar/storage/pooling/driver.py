@@ -188,6 +188,7 @@ class DataDriver(base.DataDriver):
         self._pools: base.PoolsController = control.pools_controller  # type: ignore[attr-defined]
         self.catalogue: base.CatalogueController = control.catalogue_controller  # type: ignore[attr-defined]
         ttl = conf[pooling_catalog.GROUP].cache_ttl
+        self.cache_ttl = ttl
         self._placements = _Expiring(ttl)
         self._pool_records = _Expiring(ttl)
         self._drivers: dict[str, tuple[base.Pool, base.DataDriver]] = {}
@@ -221,17 +222,20 @@ class DataDriver(base.DataDriver):
         """Read the pool's settings again on next use (after the admin API changed them)."""
         self._pool_records.drop(name)
 
-    def locate(self, project: str | None, queue: str) -> tuple[str | None, bool]:
-        """The pool of a queue (None when not catalogued), and whether it came from the
-        cache."""
+    def locate(self, project: str | None, queue: str) -> tuple[str | None, bool, bool]:
+        """The pool of a queue (None when not catalogued), whether that came from the cache,
+        and whether the queue is moving to another pool (such entries are never cached)."""
         key = (project, queue)
         pool: str | None = self._placements.get(key)
         if pool is not None:
-            return pool, True
-        pool = self.catalogue.get(project, queue)
-        if pool is not None:
-            self._placements.set(key, pool)
-        return pool, False
+            return pool, True, False
+        placement = self.catalogue.placement(project, queue)
+        if placement is None:
+            return None, False, False
+        moving = placement.moving_to is not None
+        if not moving:
+            self._placements.set(key, placement.pool)
+        return placement.pool, False, moving
 
     def forget_placement(self, project: str | None, queue: str) -> None:
         self._placements.drop((project, queue))
@@ -242,29 +246,33 @@ class DataDriver(base.DataDriver):
         queue: str,
         action: Callable[[base.DataDriver], T],
         missing: Callable[[], T],
+        writes: bool = False,
     ) -> T:
         """``action`` on the queue's pool driver, or ``missing()`` for an uncatalogued queue.
 
         When the pool came from the cache and says the queue is not there, the cache may be
-        stale: look the queue up once more.
+        stale: look the queue up once more. While a queue moves, reads go to the pool it is
+        leaving and an action that ``writes`` is refused with QueueMoving (a 503: the
+        client tries again once the move is done).
         """
-        pool, cached = self.locate(project, queue)
+        pool, cached, moving = self.locate(project, queue)
+        if pool is not None and not moving:
+            try:
+                return action(self.pool_driver(pool))
+            except errors.QueueDoesNotExist:
+                if not cached:
+                    raise
+            self.forget_placement(project, queue)
+            pool, _, moving = self.locate(project, queue)
         if pool is None:
             return missing()
-        try:
-            return action(self.pool_driver(pool))
-        except errors.QueueDoesNotExist:
-            if not cached:
-                raise
-        self.forget_placement(project, queue)
-        pool, _ = self.locate(project, queue)
-        if pool is None:
-            return missing()
+        if moving and writes:
+            raise errors.QueueMoving(queue, project)
         return action(self.pool_driver(pool))
 
     def place(self, project: str | None, queue: str) -> str:
         """The pool of the queue, choosing and cataloguing one if it has none yet."""
-        pool, _ = self.locate(project, queue)
+        pool, _, _ = self.locate(project, queue)
         if pool is not None:
             return pool
         chosen = choose_pool(self._all_pools(), self._rng)
@@ -378,10 +386,14 @@ class QueueController(base.QueueController):
             name,
             lambda driver: driver.queue_controller.set_metadata(name, metadata, project),
             lambda: _missing_queue(name, project),
+            writes=True,
         )
 
     def delete(self, name: str, project: str | None = None) -> None:
-        pool = self._pooled.catalogue.get(project, name)
+        placement = self._pooled.catalogue.placement(project, name)
+        if placement is not None and placement.moving_to is not None:
+            raise errors.QueueMoving(name, project)
+        pool = None if placement is None else placement.pool
         if pool is not None:
             # The messages first: an interrupted delete leaves the queue listed, so that
             # deleting it again finishes the job.
@@ -461,6 +473,7 @@ class MessageController(base.MessageController):
             queue,
             lambda driver: driver.message_controller.post(queue, messages, client_uuid, project),
             lambda: _missing_queue(queue, project),
+            writes=True,
         )
 
     def delete(
@@ -479,6 +492,7 @@ class MessageController(base.MessageController):
             queue,
             lambda driver: driver.message_controller.delete(queue, message_id, project, claim),
             missing,
+            writes=True,
         )
 
     def bulk_delete(
@@ -489,6 +503,7 @@ class MessageController(base.MessageController):
             queue,
             lambda driver: driver.message_controller.bulk_delete(queue, message_ids, project),
             lambda: None,
+            writes=True,
         )
 
     def pop(
@@ -499,6 +514,7 @@ class MessageController(base.MessageController):
             queue,
             lambda driver: driver.message_controller.pop(queue, limit, project),
             list,
+            writes=True,
         )
 
 
@@ -519,6 +535,7 @@ class ClaimController(base.ClaimController):
             queue,
             lambda driver: driver.claim_controller.create(queue, ttl, grace, limit, project),
             lambda: None,
+            writes=True,
         )
 
     def get(self, queue: str, claim_id: str, project: str | None = None) -> base.Claim:
@@ -543,6 +560,7 @@ class ClaimController(base.ClaimController):
             queue,
             lambda driver: driver.claim_controller.update(queue, claim_id, ttl, grace, project),
             missing,
+            writes=True,
         )
 
     def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
@@ -551,4 +569,5 @@ class ClaimController(base.ClaimController):
             queue,
             lambda driver: driver.claim_controller.delete(queue, claim_id, project),
             lambda: None,
+            writes=True,
         )

@@ -48,7 +48,7 @@ from redis.sentinel import MasterNotFoundError, Sentinel
 from zaqar.conf import drivers_management_store_redis as control_opts
 from zaqar.conf import drivers_message_store_redis as data_opts
 from zaqar.storage import base, errors
-from zaqar.storage.redis import scripts
+from zaqar.storage.redis import scripts, transfer
 from zaqar.storage.redis.claims import ClaimController
 from zaqar.storage.redis.messages import MessageController
 from zaqar.storage.redis.pools import CatalogueController, PoolsController
@@ -481,6 +481,12 @@ class DataDriver(base.DataDriver):
 
     def is_alive(self) -> bool:
         return _ping(self._probe)
+
+    def export_queue(self, name: str, project: str | None = None) -> base.QueueDump:
+        return transfer.export_queue(self.store, name, project)
+
+    def import_queue(self, name: str, project: str | None, dump: base.QueueDump) -> None:
+        transfer.import_queue(self.store, name, project, dump)
 
     def gc(self) -> int:
         """Trim the indexes of every queue of expired messages; returns how many went."""

@@ -11,6 +11,7 @@ and a queue is never catalogued on a pool that is being deleted. Keys (``P`` is 
     P:held:{ctl}           hash        pool name -> how many queues the catalogue puts there
     P:cat:{ctl}:<p>        hash        queue -> pool, for project p
     P:catn:{ctl}:<p>       sorted set  project p's catalogued queue names (byte order)
+    P:mv:{ctl}:<p>         hash        queue -> the pool it is moving to, while it moves
 
 The management data of a deployment is small (one short entry per queue), so keeping it on
 one node costs little and buys atomicity.
@@ -96,13 +97,54 @@ end
 return 1
 """
 
-# KEYS cat, catn, held. ARGV queue.
+# KEYS cat, catn, held, mv. ARGV queue.
 _FORGET = """
 local found = redis.call('HGET', KEYS[1], ARGV[1])
 if not found then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], found, -1)
+local target = redis.call('HGET', KEYS[4], ARGV[1])
+if target then
+  redis.call('HDEL', KEYS[4], ARGV[1])
+  redis.call('HINCRBY', KEYS[3], target, -1)
+end
+return 1
+"""
+
+# KEYS cat, mv. ARGV queue. Returns {pool, target} (false when absent).
+_PLACEMENT = """
+return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('HGET', KEYS[2], ARGV[1])}
+"""
+
+# KEYS cat, mv, held, target pool key. ARGV queue, target.
+# Returns {1, pool}, {0} not catalogued, {-1} already there, {-2, other} moving elsewhere,
+# {-3} no such target pool.
+_BEGIN_MOVE = """
+local pool = redis.call('HGET', KEYS[1], ARGV[1])
+if not pool then return {0} end
+if pool == ARGV[2] then return {-1} end
+local moving = redis.call('HGET', KEYS[2], ARGV[1])
+if moving == ARGV[2] then return {1, pool} end
+if moving then return {-2, moving} end
+if redis.call('EXISTS', KEYS[4]) == 0 then return {-3} end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+return {1, pool}
+"""
+
+# KEYS cat, mv, held. ARGV queue, '1' when the queue is now on the target.
+_END_MOVE = """
+local target = redis.call('HGET', KEYS[2], ARGV[1])
+if not target then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[2] == '1' then
+  local pool = redis.call('HGET', KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[1], ARGV[1], target)
+  if pool then redis.call('HINCRBY', KEYS[3], pool, -1) end
+else
+  redis.call('HINCRBY', KEYS[3], target, -1)
+end
 return 1
 """
 
@@ -119,6 +161,7 @@ class _Keys:
         self._pool = f"{prefix}:pool:{{ctl}}:"
         self._cat = f"{prefix}:cat:{{ctl}}:"
         self._catn = f"{prefix}:catn:{{ctl}}:"
+        self._mv = f"{prefix}:mv:{{ctl}}:"
 
     def pool(self, name: str) -> str:
         return self._pool + self._escape(name)
@@ -126,6 +169,9 @@ class _Keys:
     def catalogue(self, project: str | None) -> tuple[str, str]:
         tail = self._escape(project)
         return self._cat + tail, self._catn + tail
+
+    def moves(self, project: str | None) -> str:
+        return self._mv + self._escape(project)
 
 
 def _pool(name: str, values: list[Any]) -> base.Pool:
@@ -256,7 +302,33 @@ class CatalogueController(base.CatalogueController):
 
     def delete(self, project: str | None, queue: str) -> None:
         entries, names = self._keys.catalogue(project)
-        self._store.eval(_FORGET, [entries, names, self._keys.held], [queue])
+        keys = [entries, names, self._keys.held, self._keys.moves(project)]
+        self._store.eval(_FORGET, keys, [queue])
+
+    def placement(self, project: str | None, queue: str) -> base.Placement | None:
+        entries, _ = self._keys.catalogue(project)
+        pool, target = self._store.eval(_PLACEMENT, [entries, self._keys.moves(project)], [queue])
+        return None if pool is None else base.Placement(str(pool), target)
+
+    def begin_move(self, project: str | None, queue: str, target: str) -> base.Placement:
+        entries, _ = self._keys.catalogue(project)
+        keys = [entries, self._keys.moves(project), self._keys.held, self._keys.pool(target)]
+        result = self._store.eval(_BEGIN_MOVE, keys, [queue, target])
+        code = int(result[0])
+        if code == 0:
+            raise errors.QueueDoesNotExist(queue, project)
+        if code == -1:
+            raise errors.Conflict(f"queue {queue} is already on pool {target}")
+        if code == -2:
+            raise errors.Conflict(f"queue {queue} is already moving to {result[1]}")
+        if code == -3:
+            raise errors.PoolDoesNotExist(target)
+        return base.Placement(str(result[1]), target)
+
+    def end_move(self, project: str | None, queue: str, done: bool) -> None:
+        entries, _ = self._keys.catalogue(project)
+        keys = [entries, self._keys.moves(project), self._keys.held]
+        self._store.eval(_END_MOVE, keys, [queue, "1" if done else "0"])
 
     def list(
         self, project: str | None, marker: str | None = None, limit: int = 10

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from zaqar.conf import drivers_management_store_sqlalchemy as control_opts
 from zaqar.conf import drivers_message_store_sqlalchemy as data_opts
 from zaqar.storage import base, errors
-from zaqar.storage.sqlalchemy import schema, tables
+from zaqar.storage.sqlalchemy import schema, tables, transfer
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.pools import CatalogueController, PoolsController
@@ -251,6 +251,12 @@ class DataDriver(base.DataDriver):
 
     def is_alive(self) -> bool:
         return _ping(self.store.engine)
+
+    def export_queue(self, name: str, project: str | None = None) -> base.QueueDump:
+        return transfer.export_queue(self.store, name, project)
+
+    def import_queue(self, name: str, project: str | None, dump: base.QueueDump) -> None:
+        transfer.import_queue(self.store, name, project, dump)
 
     def gc(self) -> int:
         """Delete expired messages in small batches; returns how many went."""

@@ -153,11 +153,15 @@ def _write_once_more_on_a_race(store: Store, work: Callable[[Connection], T]) ->
 
 
 def _count(connection: Connection, pool: str) -> int:
-    return int(
-        connection.execute(
-            sa.select(sa.func.count()).select_from(c).where(c.c.pool == pool)
-        ).scalar_one()
-    )
+    """Queues on the pool, and queues moving to it."""
+    total = 0
+    for column in (c.c.pool, c.c.moving_to):
+        total += int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(c).where(column == pool)
+            ).scalar_one()
+        )
+    return total
 
 
 class CatalogueController(base.CatalogueController):
@@ -172,6 +176,51 @@ class CatalogueController(base.CatalogueController):
                 )
             ).scalar_one_or_none()
         return None if pool is None else str(pool)
+
+    def placement(self, project: str | None, queue: str) -> base.Placement | None:
+        with self._store.reading() as connection:
+            row = connection.execute(
+                sa.select(c.c.pool, c.c.moving_to).where(
+                    c.c.project == stored_project(project), c.c.queue == queue
+                )
+            ).one_or_none()
+        return None if row is None else base.Placement(str(row.pool), row.moving_to)
+
+    def begin_move(self, project: str | None, queue: str, target: str) -> base.Placement:
+        key = (c.c.project == stored_project(project), c.c.queue == queue)
+
+        def work(connection: Connection) -> base.Placement:
+            query = sa.select(c.c.pool, c.c.moving_to).where(*key)
+            if self._store.for_update:
+                query = query.with_for_update()
+            row = connection.execute(query).one_or_none()
+            if row is None:
+                raise errors.QueueDoesNotExist(queue, project)
+            if row.pool == target:
+                raise errors.Conflict(f"queue {queue} is already on pool {target}")
+            if row.moving_to is not None and row.moving_to != target:
+                raise errors.Conflict(f"queue {queue} is already moving to {row.moving_to}")
+            if _lock_pool(connection, target, self._store, shared=True) is None:
+                raise errors.PoolDoesNotExist(target)
+            connection.execute(sa.update(c).where(*key).values(moving_to=target))
+            return base.Placement(str(row.pool), target)
+
+        return self._store.write(work)
+
+    def end_move(self, project: str | None, queue: str, done: bool) -> None:
+        where = (
+            c.c.project == stored_project(project),
+            c.c.queue == queue,
+            c.c.moving_to.isnot(None),
+        )
+        update = sa.update(c).where(*where)
+        if done:
+            # MySQL assigns left to right: the pool takes moving_to before it is cleared.
+            update = update.ordered_values((c.c.pool, c.c.moving_to), (c.c.moving_to, None))
+        else:
+            update = update.values(moving_to=None)
+        with self._store.writing() as connection:
+            connection.execute(update)
 
     def insert(self, project: str | None, queue: str, pool: str) -> str:
         key = (c.c.project == stored_project(project), c.c.queue == queue)

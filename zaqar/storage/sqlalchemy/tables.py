@@ -101,6 +101,9 @@ catalogue = Table(
     Column("project", _Project, primary_key=True),
     Column("queue", _Name, primary_key=True),
     Column("pool", _Name, nullable=False),
+    # The pool the queue is being moved to, while it moves.
+    Column("moving_to", _Name, nullable=True),
     # Counting a pool's queues, before it may be deleted.
     Index("ix_catalogue_pool", "pool"),
+    Index("ix_catalogue_moving_to", "moving_to"),
 )

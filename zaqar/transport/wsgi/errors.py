@@ -49,6 +49,12 @@ TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
         _CONFLICT,
         "The database URI is in use by another pool.",
     ),
+    # A write to a queue that is moving to another pool: the move takes seconds.
+    storage_errors.QueueMoving: (
+        falcon.HTTP_503,
+        "Service temporarily unavailable",
+        "The queue is moving to another pool. Please try again in a few seconds.",
+    ),
     storage_errors.NoPoolFound: (
         falcon.HTTP_503,
         "Service temporarily unavailable",
