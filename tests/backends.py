@@ -9,6 +9,8 @@ Servers are found through environment variables, with this machine's defaults:
 
 * ``ZAQAR_TEST_POSTGRESQL_URL`` (``postgresql+psycopg://postgres@127.0.0.1:5432/zaqar_test``)
 * ``ZAQAR_TEST_MYSQL_URL`` (``mysql+pymysql://root@127.0.0.1:3306/zaqar_test``)
+* ``ZAQAR_TEST_MONGODB_URL`` (no default: the ``mongodb`` backend exists only when it is set;
+  the ``mongomock`` backend runs the MongoDB driver on mongomock in any case)
 
 Each test run creates its own database on each server (the URL's name plus the process id)
 and drops it at the end. A server that cannot be reached skips its
@@ -62,6 +64,9 @@ class Backend:
     configure: Callable[[cfg.ConfigOpts, Path], None]
     #: Make the driver read time from ``clock``.
     set_clock: Callable[[base.DataDriver, Clock], None]
+    #: Usable only by drivers built in this process (a test double such as mongomock), so
+    #: suites that start a server in another process cannot run on it.
+    in_process_only: bool = False
 
     def prepare(self, conf: cfg.ConfigOpts, tmp_path: Path) -> None:
         """Point ``conf`` at fresh, empty storage private to this test."""
@@ -251,6 +256,135 @@ class _PrivateRedisCluster(_RedisNamespace):
 
 _redis_cluster = _PrivateRedisCluster()
 
+MONGODB_URL = os.environ.get("ZAQAR_TEST_MONGODB_URL")
+
+_MONGO_GROUPS = ("drivers:message_store:mongodb", "drivers:management_store:mongodb")
+
+
+def _use_mongodb(conf: cfg.ConfigOpts, uri: str, database: str, unreliable: bool) -> None:
+    conf.set_override("message_store", "mongodb", group="drivers")
+    conf.set_override("management_store", "mongodb", group="drivers")
+    for group in _MONGO_GROUPS:
+        conf.set_override("uri", uri, group=group)
+        conf.set_override("database", database, group=group)
+        conf.set_override("unreliable", unreliable, group=group)
+        conf.set_override("max_retry_sleep", 0.01, group=group)
+
+
+def _mongodb_clock(driver: base.DataDriver, clock: Clock) -> None:
+    store: Any = driver.store  # type: ignore[attr-defined]
+    assert callable(store.clock), "the MongoDB store no longer has a clock to replace"
+    store.clock = clock
+
+
+class _Mongomock:
+    """The MongoDB driver on mongomock, an in-memory imitation of a MongoDB server.
+
+    The driver builds its client through ``zaqar.storage.mongodb.store.client_factory``;
+    ``configure`` points that at a mongomock client (behind a lock, see
+    ``tests.mongomock_client``) over a server that ``reset`` makes anew for each test. The
+    URI names a host that cannot resolve, so a client built without this hook fails at once
+    instead of reaching a real server, and the hook hands any other URI to pymongo. Only
+    drivers built in this process see the hook.
+    """
+
+    URI = "mongodb://mongomock.invalid:27017/"
+
+    def __init__(self) -> None:
+        self._server: Any = None
+
+    def reset(self, tmp_path: Path) -> None:
+        from tests.mongomock_client import new_server
+
+        self._server = new_server()
+
+    def configure(self, conf: cfg.ConfigOpts, tmp_path: Path) -> None:
+        import pymongo
+
+        from tests.mongomock_client import LockedClient
+        from zaqar.storage.mongodb import store
+
+        server = self._server
+
+        def client(uri: str, **options: Any) -> Any:
+            # The hook outlives the test: any other URI still gets a real client.
+            if uri == self.URI:
+                return LockedClient(server)
+            return pymongo.MongoClient(uri, **options)
+
+        store.client_factory = client
+        # The stand-in answers ``hello`` as a replica-set member: the driver's default,
+        # strict start-up path runs.
+        _use_mongodb(conf, self.URI, "zaqar", unreliable=False)
+
+
+class _MongoDatabases:
+    """Databases of this test run's own on a real MongoDB server (``ZAQAR_TEST_MONGODB_URL``),
+    emptied before each test and dropped when the run ends."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.database = f"zaqar_test_{os.getpid()}"
+        self._client: Any = None
+        # pymongo waits out its server selection timeout even when the connection is
+        # refused, so a server found away is not asked again in this run.
+        self._failure: Exception | None = None
+
+    def _ours(self) -> list[str]:
+        names: list[str] = self._client.list_database_names()
+        return [name for name in names if name.split("_messages_p")[0] in self._prefixes]
+
+    @property
+    def _prefixes(self) -> set[str]:
+        return {self.database, f"{self.database}_queues"}
+
+    def _drop(self) -> None:
+        from pymongo import errors as mongo_errors
+
+        if self._client is None:
+            return
+        try:
+            for name in self._ours():
+                self._client.drop_database(name)
+        except mongo_errors.PyMongoError:
+            pass  # the server went away; nothing left to clean
+        finally:
+            self._client.close()
+
+    def reset(self, tmp_path: Path) -> None:
+        import pymongo
+        from pymongo import errors as mongo_errors
+
+        if self._failure is not None:
+            unreachable("mongodb", self._failure)
+        try:
+            if self._client is None:
+                self._client = pymongo.MongoClient(self.url, serverSelectionTimeoutMS=5000)
+                self._client.admin.command("ping")
+                atexit.register(self._drop)
+            for name in self._ours():
+                database = self._client[name]
+                for collection in database.list_collection_names():
+                    database[collection].delete_many({})
+        except mongo_errors.PyMongoError as error:
+            self._client = None
+            self._failure = error
+            unreachable("mongodb", error)
+
+    def configure(self, conf: cfg.ConfigOpts, tmp_path: Path) -> None:
+        import pymongo
+
+        from zaqar.storage.mongodb import store
+
+        # Undo the mongomock backend's hook: this backend talks to the real server.
+        store.client_factory = pymongo.MongoClient
+        # A developer's single mongod is no replica set; the driver still tells whether the
+        # server is durable, through its capabilities.
+        _use_mongodb(conf, self.url, self.database, unreliable=True)
+
+
+_mongomock = _Mongomock()
+
 #: (name, weight, uri, options) of a pool, for a test's folder.
 PoolSpec = tuple[str, int, str, dict[str, Any]]
 
@@ -342,13 +476,29 @@ BACKENDS = [
         _pooled_postgresql_redis.configure,
         _pooled_clock,
     ),
+    Backend(
+        "mongomock",
+        "mongodb",
+        _mongomock.reset,
+        _mongomock.configure,
+        _mongodb_clock,
+        in_process_only=True,
+    ),
 ]
+
+if MONGODB_URL:
+    _mongodb = _MongoDatabases(MONGODB_URL)
+    BACKENDS.append(
+        Backend("mongodb", "mongodb", _mongodb.reset, _mongodb.configure, _mongodb_clock)
+    )
 
 BY_NAME = {backend.name: backend for backend in BACKENDS}
 
 
 def config_file_text(backend: Backend, tmp_path: Path) -> str:
     """A zaqar.conf selecting ``backend``'s storage, for a server in another process."""
+    if backend.in_process_only:
+        raise ValueError(f"the {backend.name} backend cannot serve another process")
     conf = zaqar.conf.load([], default_config_files=[])
     backend.configure(conf, tmp_path)
     lines: list[str] = []
