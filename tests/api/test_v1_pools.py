@@ -731,3 +731,43 @@ def test_writes_to_a_moving_queue_are_503_and_reads_go_on(
 
     catalogue.end_move(PROJECT, "q", done=False)
     assert api.post("/v1/queues/q/messages", json=[{"ttl": 60, "body": 1}]).status_code == 201
+
+
+def test_an_admin_moves_a_queue_onto_a_pool(make_pooled: MakePooled, tmp_path: Path) -> None:
+    api = make_pooled(
+        **{"pooling:catalog.cache_ttl": 0.05, "pooling:catalog.move_write_grace": 0.05}
+    )
+    create_pool(api, "a", sqlite_pool(tmp_path, "a"))
+    create_pool(api, "b", sqlite_pool(tmp_path, "b", weight=0))
+    api.create_queue("q")
+    ids = api.post_messages("q", 3)
+    claim_id, claimed = api.claim("q", limit=1)
+
+    resp = api.post("/v1/pools/b/moves", json={"queue": "q", "project": PROJECT})
+    assert resp.status_code == 200, resp.text
+    report = resp.json
+    assert report.pop("paused") >= 0
+    assert report == {"queue": "q", "project": PROJECT, "from": "a", "to": "b", "messages": 3}
+    assert api.boot.storage.catalogue.get(PROJECT, "q") == "b"
+
+    # Same messages, same claim, and the queue goes on working on its new pool.
+    listed = api.get("/v1/queues/q/messages?echo=true&include_claimed=true")
+    assert [m["href"].rsplit("/", 1)[-1] for m in listed.json["messages"]] == ids
+    assert api.get(f"/v1/queues/q/claims/{claim_id}").status_code == 200
+    assert api.post_messages("q", 1)
+
+    again = api.post("/v1/pools/b/moves", json={"queue": "q", "project": PROJECT})
+    assert again.status_code == 409 and again.json["title"] == "Resource conflict"
+    missing = api.post("/v1/pools/b/moves", json={"queue": "nope", "project": PROJECT})
+    assert missing.status_code == 404
+    for bad in (
+        {"queue": "q"},
+        {"queue": "q", "project": PROJECT, "x": 1},
+        {"queue": 1, "project": None},
+        {"queue": "bad name!", "project": None},
+    ):
+        assert api.post("/v1/pools/b/moves", json=bad).status_code == 400, bad
+    assert (
+        api.post("/v1/pools/ghost/moves", json={"queue": "q", "project": PROJECT}).status_code
+        == 404
+    )

@@ -25,6 +25,7 @@ from zaqar.api import validation
 from zaqar.api.errors import BadRequestBody
 from zaqar.storage import base, errors
 from zaqar.storage.pooling import driver as pooling
+from zaqar.storage.pooling import migration
 
 #: JSON integers only: JSON Schema's "integer" would also take 1.0.
 _TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
@@ -110,6 +111,16 @@ def _checked(validator: Any, document: dict[str, Any]) -> None:
         raise BadRequestBody(_describe(error))
 
 
+def _move_request(document: dict[str, Any]) -> tuple[str, str | None]:
+    """The queue and project of a move: ``{"queue": name, "project": id or null}``."""
+    if set(document) != {"queue", "project"}:
+        raise BadRequestBody('A move names exactly "queue" and "project" (null for none).')
+    queue, project = document["queue"], document["project"]
+    if not isinstance(queue, str) or not (project is None or isinstance(project, str)):
+        raise BadRequestBody('"queue" must be a string, and "project" a string or null.')
+    return queue, project
+
+
 class Pools:
     """The admin operations on pools; built only when ``pooling`` is on."""
 
@@ -170,6 +181,19 @@ class Pools:
         validation.pool_name(name)
         self._pools.delete(name)
         self._forget(name)
+
+    def move_queue(self, target: str, document: dict[str, Any]) -> migration.MoveReport:
+        """Move a queue (of any project; ``null`` is the global one) onto pool ``target``.
+
+        Takes the cache lifetime plus a few seconds, during which writes to that queue
+        answer 503; see ``zaqar.storage.pooling.migration``.
+        """
+        validation.pool_name(target)
+        queue, project = _move_request(document)
+        validation.queue_identification(queue, project)
+        if not isinstance(self._storage, pooling.DataDriver):  # pragma: no cover - routed only
+            raise errors.NotSupported("moving queues needs pooling")
+        return migration.move_queue(self._storage, project, queue, target)
 
     def _check_connection(self, pool: base.Pool) -> None:
         try:

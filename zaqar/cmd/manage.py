@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--settle",
         type=float,
         default=None,
-        help="seconds to wait before copying (default: cache_ttl + 5)",
+        help="seconds to wait before copying (default: cache_ttl + move_write_grace)",
     )
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     conf = zaqar_conf.load(rest)

@@ -16,7 +16,16 @@ cache_ttl = cfg.FloatOpt(
     "without waiting. 0 reads the catalogue on every request.",
 )
 
-ALL_OPTS = [cache_ttl]
+move_write_grace = cfg.FloatOpt(
+    "move_write_grace",
+    default=5.0,
+    min=0.0,
+    help="When a queue moves to another pool, seconds to wait, beyond cache_ttl, for "
+    "writes already under way on the old pool to finish before the queue is copied. Set "
+    "it to at least the longest a storage call may take (the drivers' timeouts).",
+)
+
+ALL_OPTS = [cache_ttl, move_write_grace]
 
 
 def list_opts() -> dict[str, list[cfg.Opt]]:

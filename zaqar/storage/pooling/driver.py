@@ -189,6 +189,7 @@ class DataDriver(base.DataDriver):
         self.catalogue: base.CatalogueController = control.catalogue_controller  # type: ignore[attr-defined]
         ttl = conf[pooling_catalog.GROUP].cache_ttl
         self.cache_ttl = ttl
+        self.move_write_grace: float = conf[pooling_catalog.GROUP].move_write_grace
         self._placements = _Expiring(ttl)
         self._pool_records = _Expiring(ttl)
         self._drivers: dict[str, tuple[base.Pool, base.DataDriver]] = {}

@@ -3,8 +3,9 @@
 1. The catalogue marks the queue as moving. From then on no worker that reads the catalogue
    writes to the queue: writes answer 503 ("try again") and reads go to the old pool.
 2. Workers may still hold the old placement in their cache, and writes may still be in
-   flight. The move waits ``settle`` seconds (the cache lifetime plus the longest a storage
-   call may take) until neither can be true any more. The copy is then frozen in practice.
+   flight. The move waits ``settle`` seconds (``[pooling:catalog] cache_ttl`` plus
+   ``move_write_grace``, the longest a storage call may take) until neither can be true any
+   more. The copy is then frozen in practice.
 3. The queue is exported from the old pool and imported into the new one whole: the same
    message ids, markers and marker counter, expiries and claims, so markers and claim ids
    clients hold keep working.
@@ -27,10 +28,6 @@ from zaqar.storage.pooling.driver import DataDriver
 
 LOG = logging.getLogger(__name__)
 
-#: Seconds a storage call may take at most, added to the cache lifetime (the drivers'
-#: default timeouts are 5 seconds).
-DEFAULT_WRITE_GRACE = 5.0
-
 
 @dataclass(frozen=True)
 class MoveReport:
@@ -52,7 +49,7 @@ def move_queue(
 ) -> MoveReport:
     """Move ``queue`` of ``project`` to pool ``target``; see the module's description."""
     if settle is None:
-        settle = pooled.cache_ttl + DEFAULT_WRITE_GRACE
+        settle = pooled.cache_ttl + pooled.move_write_grace
     placement = pooled.catalogue.begin_move(project, queue, target)
     started = time.monotonic()
     LOG.info("moving queue %s of project %s: %s -> %s", queue, project, placement.pool, target)

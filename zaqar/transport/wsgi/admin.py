@@ -97,6 +97,32 @@ class Pool:
         resp.status = falcon.HTTP_204
 
 
+@falcon.before(auth.require_admin)
+class PoolMoves:
+    """``POST /v1/pools/{name}/moves`` moves a queue onto the pool (not in the original
+    API). It answers when the move is done: writes to that queue pause meanwhile."""
+
+    unavailable = {"POST": "The queue could not be moved."}
+
+    def __init__(self, pools: Pools, body: media.BodyRules) -> None:
+        self._pools = pools
+        self._body = body
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, pool_name: str) -> None:
+        report = self._pools.move_queue(pool_name, self._body.read_object(req))
+        media.write_json(
+            resp,
+            {
+                "queue": report.queue,
+                "project": report.project,
+                "from": report.source,
+                "to": report.target,
+                "messages": report.messages,
+                "paused": round(report.paused, 3),
+            },
+        )
+
+
 def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     """The pools routes, or none without ``pooling``."""
     if service.pools is None:
@@ -104,4 +130,5 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     return [
         (PREFIX + "/pools", PoolList(service.pools)),
         (PREFIX + "/pools/{pool_name}", Pool(service.pools, body)),
+        (PREFIX + "/pools/{pool_name}/moves", PoolMoves(service.pools, body)),
     ]

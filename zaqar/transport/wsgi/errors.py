@@ -55,6 +55,8 @@ TABLE: dict[type[Exception], tuple[str, str, str | None]] = {
         "Service temporarily unavailable",
         "The queue is moving to another pool. Please try again in a few seconds.",
     ),
+    # Any other clash with what is stored (e.g. a queue already on the pool it is moved to).
+    storage_errors.Conflict: (falcon.HTTP_409, _CONFLICT, None),
     storage_errors.NoPoolFound: (
         falcon.HTTP_503,
         "Service temporarily unavailable",
