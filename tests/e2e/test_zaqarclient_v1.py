@@ -456,13 +456,14 @@ def test_two_projects_do_not_see_each_others_queues_or_messages(
 # Pooling
 
 
+# Only the pooled server ("pooled-3" of conftest's ``server``) has pools.
+@pytest.mark.parametrize("server", ["pooled-3"], indirect=True)
 def test_with_pooling_queues_spread_over_every_pool_and_a_pool_in_use_stays(
     server: ZaqarServer, make_client: MakeClient
 ) -> None:
-    """Only on the pooled server: its pools take the client's queues at random, each pool
-    some of 30 (a pool left out has odds of about 3 in 100000)."""
-    if http_status(f"{server.url}/v1/pools") == 404:
-        pytest.skip("this server runs without pooling")
+    """Its pools take the client's queues at random, each pool some of 30 (a pool left out
+    has odds of about 3 in 100000)."""
+    assert http_status(f"{server.url}/v1/pools") == 200
     project = f"e2e-spread-{uuid.uuid4().hex[:8]}"
     client = make_client(project=project)
     names = [f"spread-{n:02d}" for n in range(30)]
