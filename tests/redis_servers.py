@@ -11,11 +11,29 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
+import zaqar.conf
 from tests.faults import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
 REDIS_CLI = shutil.which("redis-cli")
+
+
+def redis_conf(uri: str, socket_timeout: float = 1.0, prefix: str | None = None) -> Any:
+    """A configuration with both stores on Redis at ``uri``, giving up quickly: one
+    reconnection attempt after 0.1 s, ``socket_timeout`` for each call."""
+    conf = zaqar.conf.load([], default_config_files=[])
+    conf.set_override("message_store", "redis", group="drivers")
+    conf.set_override("management_store", "redis", group="drivers")
+    for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
+        conf.set_override("uri", uri, group=group)
+        conf.set_override("max_reconnect_attempts", 1, group=group)
+        conf.set_override("reconnect_sleep", 0.1, group=group)
+        conf.set_override("socket_timeout", socket_timeout, group=group)
+        if prefix is not None:
+            conf.set_override("prefix", prefix, group=group)
+    return conf
 
 
 def _wait_for_port(port: int, what: str, seconds: float = 10.0) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import zaqar.conf
 from tests.faults import BOUND, POST, assert_outage, free_port, timed
-from tests.redis_servers import REDIS_SERVER, RedisProcess
+from tests.redis_servers import REDIS_SERVER, RedisProcess, redis_conf
 from zaqar import bootstrap
 
 from .support import Api
@@ -34,15 +33,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
 
 @pytest.fixture
 def api(redis_server: RedisProcess) -> Iterator[Api]:
-    conf = zaqar.conf.load([], default_config_files=[])
-    conf.set_override("message_store", "redis", group="drivers")
-    conf.set_override("management_store", "redis", group="drivers")
-    for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
-        conf.set_override("uri", f"redis://127.0.0.1:{redis_server.port}/0", group=group)
-        conf.set_override("max_reconnect_attempts", 1, group=group)
-        conf.set_override("reconnect_sleep", 0.1, group=group)
-        conf.set_override("socket_timeout", 1.0, group=group)
-    boot = bootstrap.Bootstrap(conf)
+    boot = bootstrap.Bootstrap(redis_conf(f"redis://127.0.0.1:{redis_server.port}/0"))
     try:
         yield Api(boot.transport.app, boot)
     finally:

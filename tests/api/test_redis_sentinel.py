@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import zaqar.conf
 from tests.faults import BOUND, POST, timed
-from tests.redis_servers import REDIS_SERVER, RedisWithSentinel, cli
+from tests.redis_servers import REDIS_SERVER, RedisWithSentinel, cli, redis_conf
 from zaqar import bootstrap
 
 from .support import Api
@@ -36,15 +35,7 @@ def servers(tmp_path: Path) -> Iterator[RedisWithSentinel]:
 
 @pytest.fixture
 def api(servers: RedisWithSentinel) -> Iterator[Api]:
-    conf = zaqar.conf.load([], default_config_files=[])
-    conf.set_override("message_store", "redis", group="drivers")
-    conf.set_override("management_store", "redis", group="drivers")
-    for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
-        conf.set_override("uri", servers.uri(db=2), group=group)
-        conf.set_override("max_reconnect_attempts", 1, group=group)
-        conf.set_override("reconnect_sleep", 0.1, group=group)
-        conf.set_override("socket_timeout", 1.0, group=group)
-    boot = bootstrap.Bootstrap(conf)
+    boot = bootstrap.Bootstrap(redis_conf(servers.uri(db=2)))
     try:
         yield Api(boot.transport.app, boot)
     finally:

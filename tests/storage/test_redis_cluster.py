@@ -11,9 +11,8 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-import zaqar.conf
 from tests.faults import BOUND
-from tests.redis_servers import RedisClusterProcesses
+from tests.redis_servers import RedisClusterProcesses, redis_conf
 from zaqar.storage import base, errors
 from zaqar.storage.redis import driver as redis_driver
 
@@ -56,13 +55,7 @@ def test_a_cluster_that_is_away_at_start_answers_503_quickly_then_serves(
     tmp_path: Path,
 ) -> None:
     cluster = RedisClusterProcesses(tmp_path)  # its ports are chosen, nothing runs yet
-    conf = zaqar.conf.load([], default_config_files=[])
-    for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
-        conf.set_override("uri", cluster.uri, group=group)
-        conf.set_override("prefix", "away", group=group)
-        conf.set_override("socket_timeout", 0.5, group=group)
-        conf.set_override("max_reconnect_attempts", 1, group=group)
-        conf.set_override("reconnect_sleep", 0.1, group=group)
+    conf = redis_conf(cluster.uri, socket_timeout=0.5, prefix="away")
     control = redis_driver.ControlDriver(conf)
     data = redis_driver.DataDriver(conf, control)
     try:
