@@ -59,6 +59,9 @@ LOG = logging.getLogger(__name__)
 #: Seconds added to every PEXPIRE so the safety net never fires before the semantics do.
 EXPIRY_MARGIN = 3600.0
 
+#: Queues whose key names a store remembers (see ``Store.queue_keys``).
+KEYS_CACHED = 4096
+
 #: Expired messages ``gc`` removes per script call on one queue.
 GC_BATCH = 1000
 
@@ -359,8 +362,19 @@ class Store:
         self.clock = clock
         self.all_queues = f"{prefix}:all"
         self._scripts: dict[str, Any] = {}
+        self._queue_keys: dict[tuple[str, str | None], QueueKeys] = {}
 
     def queue_keys(self, name: str, project: str | None) -> QueueKeys:
+        # PERF: every request needs its queue's keys; up to KEYS_CACHED queues' are kept
+        # (all forgotten when full) instead of being percent-encoded and formatted each time.
+        cached = self._queue_keys.get((name, project))
+        if cached is None:
+            if len(self._queue_keys) >= KEYS_CACHED:
+                self._queue_keys.clear()
+            cached = self._queue_keys[(name, project)] = self._make_queue_keys(name, project)
+        return cached
+
+    def _make_queue_keys(self, name: str, project: str | None) -> QueueKeys:
         member = f"{escape(project)}/{escape(name)}"
         tag = "{" + member + "}"
         p = self.prefix

@@ -17,25 +17,41 @@ if TYPE_CHECKING:
 #: Markers are positive integers that a Redis score (a double) holds exactly.
 _MAX_MARKER = 2**53
 
-#: Attempts at a conditional delete before giving up on a message that keeps changing.
-DELETE_ATTEMPTS = 50
+#: What ``scripts.DELETE`` answers besides 0 (gone).
+_CLAIMED = 1
+_NOT_CLAIMED = 2
 
 
 class Record:
     """One message hash as a script returned it (fields in ``scripts.FIELDS`` order)."""
 
+    __slots__ = (
+        "id",
+        "marker",
+        "ttl",
+        "created",
+        "expires",
+        "body",
+        "claim_id",
+        "claim_expires",
+        "claim_ttl",
+        "claim_count",
+    )
+
     def __init__(self, values: Sequence[Any]) -> None:
-        fields = dict(zip(scripts.FIELDS, values, strict=True))
-        self.id: str = fields["id"]
-        self.marker = int(fields["k"])
-        self.ttl = int(fields["t"])
-        self.created = float(fields["cr"])
-        self.expires = float(fields["e"])
-        self.body: str = fields["b"]
-        self.claim_id: str | None = fields["c"]
-        self.claim_expires = None if fields["ce"] is None else float(fields["ce"])
-        self.claim_ttl = None if fields["ct"] is None else int(fields["ct"])
-        self.claim_count = int(fields["cc"] or 0)
+        # PERF: unpacked by position (the order of scripts.FIELDS), not through a dict.
+        (id_, marker, ttl, created, expires, _client, body, claim_id, claim_expires,
+         claim_ttl, claim_count) = values  # fmt: skip
+        self.id: str = id_
+        self.marker = int(marker)
+        self.ttl = int(ttl)
+        self.created = float(created)
+        self.expires = float(expires)
+        self.body: str = body
+        self.claim_id: str | None = claim_id
+        self.claim_expires = None if claim_expires is None else float(claim_expires)
+        self.claim_ttl = None if claim_ttl is None else int(claim_ttl)
+        self.claim_count = int(claim_count or 0)
 
     def message(self, now: float) -> base.Message:
         return base.Message(
@@ -165,35 +181,22 @@ class MessageController(base.MessageController):
             return
         if claim is not None and not is_id(claim):
             raise errors.InvalidClaimId(claim)
-        keys = self._store.queue_keys(queue, project)
-        for _ in range(DELETE_ATTEMPTS):
-            now = self._store.clock()
-            with self._store.talking() as client:
-                state: list[Any] = client.hmget(keys.message(message_id), ["id", "c", "ce", "e"])
-            seen_id, claim_id, claim_expires, expires = state
-            if seen_id is None or expires is None or float(expires) <= now:
-                return
-            verdict = lifecycle.delete_verdict(
-                claim_id, None if claim_expires is None else float(claim_expires), claim, now
-            )
-            if verdict is lifecycle.DeleteVerdict.CLAIMED:
-                if claim is None:
-                    raise errors.MessageIsClaimed(message_id)
-                raise errors.MessageNotClaimedBy(message_id, claim)
-            if verdict is lifecycle.DeleteVerdict.NOT_CLAIMED:
-                raise errors.MessageNotClaimed(message_id)
-            # Delete only if the claim state the verdict was made on still holds.
-            outcome = self._store.run(
-                scripts.DELETE_IF_UNCHANGED,
-                keys,
-                now,
+        # One round trip: the script decides (as lifecycle.delete_verdict does) and deletes.
+        verdict = int(
+            self._store.run(
+                scripts.DELETE,
+                self._store.queue_keys(queue, project),
+                self._store.clock(),
                 message_id,
-                claim_id or "",
-                claim_expires or "",
+                claim or "",
             )
-            if int(outcome) != 0:
-                return
-        raise errors.ServiceUnavailable(f"message {message_id} kept changing while deleted")
+        )
+        if verdict == _CLAIMED:
+            if claim is None:
+                raise errors.MessageIsClaimed(message_id)
+            raise errors.MessageNotClaimedBy(message_id, claim)
+        if verdict == _NOT_CLAIMED:
+            raise errors.MessageNotClaimed(message_id)
 
     def bulk_delete(
         self, queue: str, message_ids: Sequence[str], project: str | None = None

@@ -215,22 +215,27 @@ return out
 """
 )
 
-# ARGV[4] message id, ARGV[5] claim id the caller saw ('' for none), ARGV[6] claim expiry
-# the caller saw ('' for none). Deletes only when the message still carries exactly that
-# claim state (the caller decided with zaqar.core.lifecycle.delete_verdict on it).
-# Returns 1 deleted, 0 changed meanwhile, 2 already gone.
-DELETE_IF_UNCHANGED = (
+# ARGV[4] message id, ARGV[5] the claim id the caller gave ('' for none). Decides and
+# deletes in one step, mirroring zaqar.core.lifecycle.delete_verdict. Returns 0 when the
+# message is gone (deleted now, or missing or expired already), 1 when a live claim holds it
+# and no or another claim id was given ("claimed"), 2 when a claim id was given but no live
+# claim holds the message ("not claimed").
+DELETE = (
     _COMMON
     + """
-local key = ARGV[2] .. ARGV[4]
-local state = redis.call('HMGET', key, 'id', 'c', 'ce')
-if not state[1] then
-  forget(ARGV[4])
+local id = ARGV[4]
+local rec = redis.call('HMGET', ARGV[2] .. id, 'id', 'c', 'ce', 'e')
+if not rec[1] or not rec[4] or tonumber(rec[4]) <= now then return 0 end
+local held = rec[2] and rec[3] and tonumber(rec[3]) > now
+local given = ARGV[5]
+if given == '' then
+  if held then return 1 end
+elseif given ~= rec[2] then
+  if held then return 1 end
   return 2
 end
-if (state[2] or '') ~= ARGV[5] or (state[3] or '') ~= ARGV[6] then return 0 end
-forget(ARGV[4])
-return 1
+forget(id)
+return 0
 """
 )
 

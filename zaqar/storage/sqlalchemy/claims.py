@@ -12,8 +12,14 @@ from zaqar.core import lifecycle
 from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
-from zaqar.storage.sqlalchemy.messages import COLUMNS, free, queue_id_of, to_message
-from zaqar.storage.sqlalchemy.queues import find_queue_id
+from zaqar.storage.sqlalchemy.messages import (
+    COLUMNS,
+    FREE,
+    QUEUE_ID,
+    queue_id_of,
+    to_message,
+)
+from zaqar.storage.sqlalchemy.queues import stored_project
 
 if TYPE_CHECKING:
     from zaqar.storage.sqlalchemy.driver import Store
@@ -43,6 +49,49 @@ def _extend_lifetimes(
         )
 
 
+# PERF: claiming runs prebuilt statements with bound parameters (see ``messages``).
+
+#: Up to ``limit`` free messages of the queue, oldest first.
+_CANDIDATES = (
+    sa.select(m.c.id)
+    .where(m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now"), FREE)
+    .order_by(m.c.marker)
+    .limit(sa.bindparam("limit"))
+)
+#: Concurrent claimers each lock different rows instead of queueing.
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
+
+#: Whether a message dies before the claim does (then the claim extends it).
+_DIES_FIRST = m.c.expires < sa.bindparam("until")
+#: Tags the candidates ``ids`` with the claim, and extends the lifetimes the claim needs
+#: (``lifecycle.extend_for_claim``: ``extended_expires``/``extended_ttl`` for any message
+#: dying before ``until``). The free() re-check makes the tagging safe even without
+#: row locks. ``ttl`` is set before ``expires``: MySQL evaluates SET clauses in order.
+_TAG = (
+    sa.update(m)
+    .where(m.c.id.in_(sa.bindparam("ids", expanding=True)), FREE)
+    .ordered_values(
+        (m.c.claim_id, sa.bindparam("claim")),
+        (m.c.claim_expires, sa.bindparam("until")),
+        (m.c.claim_ttl, sa.bindparam("hold_ttl")),
+        (m.c.claim_count, m.c.claim_count + 1),
+        (m.c.ttl, sa.case((_DIES_FIRST, sa.bindparam("extended_ttl")), else_=m.c.ttl)),
+        (
+            m.c.expires,
+            sa.case((_DIES_FIRST, sa.bindparam("extended_expires")), else_=m.c.expires),
+        ),
+    )
+)
+#: The same, answering the tagged rows (where UPDATE can).
+_TAG_RETURNING = _TAG.returning(m.c.marker, *COLUMNS)
+#: The rows a claim tagged, oldest first.
+_TAGGED = (
+    sa.select(m.c.marker, *COLUMNS)
+    .where(m.c.id.in_(sa.bindparam("ids", expanding=True)), m.c.claim_id == sa.bindparam("claim"))
+    .order_by(m.c.marker)
+)
+
+
 class ClaimController(base.ClaimController):
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -59,39 +108,31 @@ class ClaimController(base.ClaimController):
         claim_id = new_id()
         claim_expires = now + ttl
 
+        extension = lifecycle.extend_for_claim(float("-inf"), claim_expires, ttl, grace)
+        assert extension is not None
+        values: dict[str, Any] = {
+            "owner": stored_project(project),
+            "queue": queue,
+            "now": now,
+            "limit": limit,
+            "claim": claim_id,
+            "until": claim_expires,
+            "hold_ttl": ttl,
+            "extended_expires": extension.expires,
+            "extended_ttl": extension.ttl,
+        }
+
         def take(connection: Connection) -> Sequence[Any]:
-            queue_id = find_queue_id(connection, queue, project)
-            if queue_id is None:
+            candidates = _CANDIDATES_LOCKED if self._store.for_update else _CANDIDATES
+            values["ids"] = list(connection.execute(candidates, values).scalars())
+            if not values["ids"]:
                 return ()
-            candidates = (
-                sa.select(m.c.id, m.c.expires)
-                .where(m.c.queue_id == queue_id, m.c.expires > now, free(now))
-                .order_by(m.c.marker)
-                .limit(limit)
-            )
-            if self._store.for_update:
-                # Concurrent claimers each lock different rows instead of queueing.
-                candidates = candidates.with_for_update(skip_locked=True)
-            rows = connection.execute(candidates).all()
-            if not rows:
-                return ()
-            # The free() re-check makes the tagging safe even without row locks.
-            connection.execute(
-                sa.update(m)
-                .where(m.c.id.in_([row.id for row in rows]), free(now))
-                .values(
-                    claim_id=claim_id,
-                    claim_expires=claim_expires,
-                    claim_ttl=ttl,
-                    claim_count=m.c.claim_count + 1,
-                )
-            )
-            _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
-            return connection.execute(
-                sa.select(*COLUMNS)
-                .where(m.c.queue_id == queue_id, m.c.claim_id == claim_id)
-                .order_by(m.c.marker)
-            ).all()
+            if connection.dialect.update_returning:
+                rows = connection.execute(_TAG_RETURNING, values).all()
+                # RETURNING follows no order.
+                return sorted(rows, key=lambda row: int(row.marker))
+            connection.execute(_TAG, values)
+            return connection.execute(_TAGGED, values).all()
 
         claimed = self._store.write(take)
         if not claimed:

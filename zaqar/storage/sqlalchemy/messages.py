@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +55,8 @@ def parse_marker(marker: str) -> int | None:
     return value if -(2**63) <= value < 2**63 else None
 
 
-def free(now: float) -> sa.ColumnElement[bool]:
-    """Rows no live claim holds."""
+def free(now: float | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
+    """Rows no live claim holds at ``now`` (a time, or a parameter standing for one)."""
     return sa.or_(m.c.claim_id.is_(None), m.c.claim_expires <= now)
 
 
@@ -65,6 +66,61 @@ def queue_id_of(name: str, project: str | None) -> sa.ScalarSelect[Any]:
         .where(q.c.project == stored_project(project), q.c.name == name)
         .scalar_subquery()
     )
+
+
+# PERF: the statements of the hot paths are built once, with bound parameters, so that a
+# request neither builds a statement nor walks one to find it in SQLAlchemy's compiled cache
+# (a statement object memoizes its cache key). Parameters: ``owner`` (the stored project),
+# ``queue``, ``now`` and the ones each statement names.
+
+#: The queue's id, inside a statement.
+QUEUE_ID = (
+    sa.select(q.c.id)
+    .where(q.c.project == sa.bindparam("owner"), q.c.name == sa.bindparam("queue"))
+    .scalar_subquery()
+)
+#: Rows no live claim holds at ``now``.
+FREE = free(sa.bindparam("now"))
+
+#: Takes ``count`` markers from the queue's counter, under the queue row's write lock.
+_ADVANCE = (
+    sa.update(q)
+    .where(q.c.project == sa.bindparam("owner"), q.c.name == sa.bindparam("queue"))
+    .values(next_marker=q.c.next_marker + sa.bindparam("count"))
+)
+#: The same, answering the queue's id and its counter's new value (where UPDATE can).
+_ADVANCE_RETURNING = _ADVANCE.returning(q.c.id, q.c.next_marker)
+_COUNTER = sa.select(q.c.id, q.c.next_marker).where(
+    q.c.project == sa.bindparam("owner"), q.c.name == sa.bindparam("queue")
+)
+_INSERT = sa.insert(m)
+
+_LIVE_MESSAGE = sa.and_(
+    m.c.id == sa.bindparam("id"), m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now")
+)
+#: A delete without a claim id: allowed unless a live claim holds the message.
+_DELETE_UNCLAIMED = sa.delete(m).where(_LIVE_MESSAGE, FREE)
+#: A delete with the claim id the message carries: allowed, even when that claim lapsed.
+_DELETE_CLAIMED = sa.delete(m).where(_LIVE_MESSAGE, m.c.claim_id == sa.bindparam("claim"))
+_CLAIM_STATE = sa.select(m.c.claim_id, m.c.claim_expires).where(_LIVE_MESSAGE)
+_CLAIM_STATE_LOCKED = _CLAIM_STATE.with_for_update()
+_DELETE_BY_ID = sa.delete(m).where(m.c.id == sa.bindparam("id"))
+
+
+@functools.cache
+def _list_query(after_marker: bool, skip_client: bool, include_claimed: bool) -> sa.Select[Any]:
+    """The listing for one combination of options; parameters ``after``, ``client``,
+    ``limit`` as the options ask."""
+    query = sa.select(m.c.marker, *COLUMNS).where(
+        m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now")
+    )
+    if after_marker:
+        query = query.where(m.c.marker > sa.bindparam("after"))
+    if skip_client:
+        query = query.where(m.c.client_uuid != sa.bindparam("client"))
+    if not include_claimed:
+        query = query.where(FREE)
+    return query.order_by(m.c.marker).limit(sa.bindparam("limit"))
 
 
 class MessageController(base.MessageController):
@@ -82,21 +138,23 @@ class MessageController(base.MessageController):
         include_claimed: bool = False,
     ) -> base.Page[base.Message]:
         now = self._store.clock()
-        query = sa.select(m.c.marker, *COLUMNS).where(
-            m.c.queue_id == queue_id_of(queue, project), m.c.expires > now
-        )
+        values: dict[str, Any] = {
+            "owner": stored_project(project),
+            "queue": queue,
+            "now": now,
+            "limit": limit,
+        }
         if marker is not None:
             after = parse_marker(marker)
             if after is None:
                 return base.Page([], None)
-            query = query.where(m.c.marker > after)
-        if not echo and client_uuid is not None:
-            query = query.where(m.c.client_uuid != client_uuid)
-        if not include_claimed:
-            query = query.where(free(now))
-        query = query.order_by(m.c.marker).limit(limit)
+            values["after"] = after
+        skip_client = not echo and client_uuid is not None
+        if skip_client:
+            values["client"] = client_uuid
+        query = _list_query(marker is not None, skip_client, include_claimed)
         with self._store.reading() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(query, values).all()
         if not rows:
             return base.Page([], None)
         return base.Page([to_message(row, now) for row in rows], str(rows[-1].marker))
@@ -139,42 +197,42 @@ class MessageController(base.MessageController):
         now = self._store.clock()
         ids = [new_id() for _ in messages]
 
+        values = {"owner": stored_project(project), "queue": queue, "count": len(messages)}
+        rows = [
+            {
+                "id": message_id,
+                "queue_id": None,
+                "marker": offset,
+                "client_uuid": client_uuid,
+                "ttl": message.ttl,
+                "created": now,
+                "expires": now + message.ttl,
+                "body": documents.dumps(message.body),
+                "claim_id": None,
+                "claim_expires": None,
+                "claim_ttl": None,
+                "claim_count": 0,
+            }
+            for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
+        ]
+
         def store(connection: Connection) -> None:
             # Advancing the counter first takes the queue row's write lock, so concurrent
             # producers get contiguous, non-overlapping marker ranges.
-            advanced = connection.execute(
-                sa.update(q)
-                .where(q.c.project == stored_project(project), q.c.name == queue)
-                .values(next_marker=q.c.next_marker + len(messages))
-            )
-            if advanced.rowcount == 0:
+            if connection.dialect.update_returning:
+                counter = connection.execute(_ADVANCE_RETURNING, values).one_or_none()
+            elif connection.execute(_ADVANCE, values).rowcount == 0:
+                counter = None
+            else:
+                counter = connection.execute(_COUNTER, values).one()
+            if counter is None:
                 raise errors.QueueDoesNotExist(queue, project)
-            queue_id, next_marker = connection.execute(
-                sa.select(q.c.id, q.c.next_marker).where(
-                    q.c.project == stored_project(project), q.c.name == queue
-                )
-            ).one()
+            queue_id, next_marker = counter
             first = next_marker - len(messages)
-            connection.execute(
-                sa.insert(m),
-                [
-                    {
-                        "id": message_id,
-                        "queue_id": queue_id,
-                        "marker": first + offset,
-                        "client_uuid": client_uuid,
-                        "ttl": message.ttl,
-                        "created": now,
-                        "expires": now + message.ttl,
-                        "body": documents.dumps(message.body),
-                        "claim_id": None,
-                        "claim_expires": None,
-                        "claim_ttl": None,
-                        "claim_count": 0,
-                    }
-                    for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
-                ],
-            )
+            for offset, row in enumerate(rows):
+                row["queue_id"] = queue_id
+                row["marker"] = first + offset
+            connection.execute(_INSERT, rows)
 
         self._store.write(store)
         return ids
@@ -191,17 +249,23 @@ class MessageController(base.MessageController):
         if claim is not None and not is_id(claim):
             raise errors.InvalidClaimId(claim)
         now = self._store.clock()
-        where = (
-            m.c.id == message_id,
-            m.c.queue_id == queue_id_of(queue, project),
-            m.c.expires > now,
-        )
+        values = {
+            "owner": stored_project(project),
+            "queue": queue,
+            "id": message_id,
+            "now": now,
+            "claim": claim,
+        }
 
         def remove(connection: Connection) -> None:
-            query = sa.select(m.c.claim_id, m.c.claim_expires).where(*where)
-            if self._store.for_update:
-                query = query.with_for_update()
-            row = connection.execute(query).one_or_none()
+            # The usual case in one statement: delete when the verdict is DELETE.
+            quick = _DELETE_UNCLAIMED if claim is None else _DELETE_CLAIMED
+            if connection.execute(quick, values).rowcount:
+                return
+            # Nothing deleted: the message is gone, or the verdict refuses (or the message
+            # changed in between, on a database without serialised writers).
+            query = _CLAIM_STATE_LOCKED if self._store.for_update else _CLAIM_STATE
+            row = connection.execute(query, values).one_or_none()
             if row is None:
                 return
             verdict = lifecycle.delete_verdict(row.claim_id, row.claim_expires, claim, now)
@@ -211,7 +275,7 @@ class MessageController(base.MessageController):
                 raise errors.MessageNotClaimedBy(message_id, claim)
             if verdict is lifecycle.DeleteVerdict.NOT_CLAIMED:
                 raise errors.MessageNotClaimed(message_id)
-            connection.execute(sa.delete(m).where(m.c.id == message_id))
+            connection.execute(_DELETE_BY_ID, values)
 
         self._store.write(remove)
 
