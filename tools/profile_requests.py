@@ -56,6 +56,9 @@ from tests.backends import REDIS_URL
 from zaqar import bootstrap
 from zaqar.cmd import server
 
+#: The checkout, trimmed from file names in the report.
+ROOT = Path(__file__).resolve().parent.parent
+
 PROJECT = "zaqar-profile"
 QUEUES = [f"profile-{i}" for i in range(4)]
 CLIENT_ID = str(uuid.uuid4())
@@ -275,7 +278,7 @@ def report(operation: str, profile: cProfile.Profile, samples: list[float], top:
 
     def short(key: Any) -> str:
         filename, line, name = key
-        for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        for marker in ("site-packages/", f"{ROOT}/", "lib/python3.11/"):
             if marker in filename:
                 filename = filename.split(marker, 1)[1]
         return f"{filename}:{line}({name})"
