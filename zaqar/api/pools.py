@@ -128,7 +128,7 @@ class Pools:
         self._conf = conf
         self._storage = storage
         self._control = storage.control
-        self._pools: base.PoolsController = storage.control.pools_controller  # type: ignore[attr-defined]
+        self._pools: base.PoolsController = storage.control.pools_controller
 
     def list(self, marker: str | None, limit: int) -> base.Page[base.Pool]:
         validation.pool_listing_limit(limit)

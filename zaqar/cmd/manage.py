@@ -47,7 +47,7 @@ def sql_uris(conf: cfg.ConfigOpts) -> list[tuple[str, float]]:
     if conf[default.GROUP].pooling:
         control = loading.load_control_driver(conf)
         try:
-            for pool in all_pools(control.pools_controller):  # type: ignore[attr-defined]
+            for pool in all_pools(control.pools_controller):
                 if driver_name_for(pool.uri) == "sqlalchemy":
                     _, options = pool_options(conf, pool)
                     found.setdefault(pool.uri, options.timeout)
@@ -58,10 +58,10 @@ def sql_uris(conf: cfg.ConfigOpts) -> list[tuple[str, float]]:
 
 def pool(args: argparse.Namespace, conf: cfg.ConfigOpts) -> int:
     control = loading.load_control_driver(conf)
-    pools: base.PoolsController = control.pools_controller  # type: ignore[attr-defined]
+    pools: base.PoolsController = control.pools_controller
     try:
         if args.action == "list":
-            for found in all_pools(control.pools_controller):  # type: ignore[attr-defined]
+            for found in all_pools(control.pools_controller):
                 uri = _redacted_pool_uri(found.uri)
                 print(f"{found.name}\tweight={found.weight}\t{uri}\t{found.options}")
         elif args.action == "create":

@@ -412,6 +412,14 @@ class Driver(abc.ABC):
 class ControlDriver(Driver):
     """Management data: the pools and the catalogue that places queues on them."""
 
+    @property
+    @abc.abstractmethod
+    def pools_controller(self) -> PoolsController: ...
+
+    @property
+    @abc.abstractmethod
+    def catalogue_controller(self) -> CatalogueController: ...
+
 
 class DataDriver(Driver):
     """A message store. Drivers take ``(conf, control, options=None)``: ``options``, when

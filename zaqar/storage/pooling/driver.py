@@ -185,8 +185,8 @@ class DataDriver(base.DataDriver):
 
     def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
         super().__init__(conf, control)
-        self._pools: base.PoolsController = control.pools_controller  # type: ignore[attr-defined]
-        self.catalogue: base.CatalogueController = control.catalogue_controller  # type: ignore[attr-defined]
+        self._pools: base.PoolsController = control.pools_controller
+        self.catalogue: base.CatalogueController = control.catalogue_controller
         ttl = conf[pooling_catalog.GROUP].cache_ttl
         self.cache_ttl = ttl
         self.move_write_grace: float = conf[pooling_catalog.GROUP].move_write_grace
