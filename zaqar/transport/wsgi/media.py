@@ -86,7 +86,10 @@ class BodyRules:
         if len(raw) < length:
             raise BadRequestBody("The request body is shorter than its Content-Length.")
         document = _parse(raw)
-        if _deeper_than(document, self.max_depth):
+        # PERF: a document cannot nest deeper than it has opening brackets (counting those
+        # inside strings too); counting bytes in C spares the walk for nearly every body.
+        openers = raw.count(b"[") + raw.count(b"{")
+        if openers > self.max_depth and _deeper_than(document, self.max_depth):
             raise BadRequestBody(
                 f"The JSON document is nested too deeply. Max depth: {self.max_depth}"
             )

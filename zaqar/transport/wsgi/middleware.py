@@ -1,9 +1,7 @@
-"""Checks every request passes before its responder runs, and the access log."""
+"""Checks every request passes before its responder runs."""
 
 from __future__ import annotations
 
-import logging
-import time
 import uuid
 from typing import Any
 
@@ -11,9 +9,7 @@ import falcon
 
 from zaqar.api import validation
 from zaqar.api.errors import InvalidQueueName
-from zaqar.transport.wsgi import auth, logs
-
-LOG = logging.getLogger("zaqar.access")
+from zaqar.transport.wsgi import auth
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -108,23 +104,3 @@ class RequestChecks:
         name = params.get("queue_name")
         if name is not None:
             validation.queue_identification(name, req.context.project)
-
-
-class AccessLog:
-    """One line per request: method, path, status and duration."""
-
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        req.context.started = time.perf_counter()
-
-    def process_response(
-        self, req: falcon.Request, resp: falcon.Response, resource: Any, succeeded: bool
-    ) -> None:
-        started = getattr(req.context, "started", None)
-        elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-        LOG.info(
-            "%s %s %s %.1fms",
-            req.method,
-            logs.printable(req.relative_uri),
-            resp.status_code,
-            elapsed,
-        )

@@ -1,14 +1,21 @@
 """The WSGI layers around the Falcon app, outermost first::
 
-    RequestId (oslo.middleware: x-openstack-request-id on every response)
-      -> RequestLogContext (the id in every log line)
-        -> CORS (oslo.middleware, [cors])
-          -> AuthSwitch (auth_strategy = keystone only)
-            -> keystonemiddleware auth_token ([keystone_authtoken])
-              -> the Falcon app
+    Edge (request id, its log context, the access log, response header fix-ups)
+      -> CORS (oslo.middleware, [cors]; only requests that carry an ``Origin``)
+        -> AuthSwitch (auth_strategy = keystone only)
+          -> keystonemiddleware auth_token ([keystone_authtoken])
+            -> the Falcon app
 
-Zaqar 23 puts CORS outside RequestId (SPEC §1.1); here the request id is outermost so that
-the responses CORS makes itself (preflights) carry an id too.
+Zaqar 23 puts CORS outside the request id (SPEC §1.1); here the request id is outermost so
+that the responses CORS makes itself (preflights) carry an id too.
+
+``Edge`` is plain WSGI: it gives each request an id (``req-<uuid4>``, in the environ under
+``openstack.request_id`` as oslo.middleware's ``RequestId`` does, and in the
+``x-openstack-request-id`` response header), makes it current for every log line of the
+request, and writes one access log line per request. oslo.middleware's CORS layer wraps each
+request in webob objects, which cost as much as a whole Redis operation; a request without an
+``Origin`` header is not a cross-origin request and CORS answers it unchanged, so only
+requests with one go through it.
 
 ``AuthSwitch`` sends the public paths (``/`` and the OpenAPI document) straight to the app,
 with any identity header the client sent removed, and everything else through
@@ -21,11 +28,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from oslo_config import cfg
-from oslo_middleware import cors, request_id
+from oslo_middleware import cors
 
 from zaqar.transport.wsgi import auth, logs
 
@@ -147,7 +156,7 @@ class AuthSwitch:
 
 
 class _RecordLocation:
-    """Innermost layer: remembers the Location the app set, before webob rewrites it."""
+    """Innermost layer under webob: remembers the Location the app set, before webob rewrites it."""
 
     def __init__(self, app: WSGIApp) -> None:
         self._app = app
@@ -162,41 +171,62 @@ class _RecordLocation:
         return self._app(environ, respond)
 
 
-class Stack:
-    """The composed layers as one plain WSGI callable (``app`` is the Falcon app inside).
+def _fix_headers(
+    environ: dict[str, Any], status: str, headers: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The app's own ``Location`` back (webob, under CORS, makes it absolute; the API answers
+    root-relative paths, SPEC §1.5), and a Content-Type on a response a layer made itself."""
+    location = environ.get(_LOCATION)
+    if location:
+        headers = [
+            (name, location if name.lower() == "location" else value) for name, value in headers
+        ]
+    bodiless = status[:3] in ("204", "304") or status[0] == "1"
+    if not bodiless and not any(name.lower() == "content-type" for name, _ in headers):
+        headers = [*headers, ("Content-Type", "application/json")]
+    return headers
 
-    webob, under the oslo.middleware layers, makes a relative ``Location`` absolute; the API
-    answers root-relative paths (SPEC §1.5), so the app's own value is put back on the way
-    out. A response a layer makes itself gets a Content-Type like every response of the app.
+
+class Edge:
+    """The outermost layer: request id, log context, access log, header fix-ups.
+
+    ``app`` serves requests without an ``Origin`` header, ``cors_app`` (the same app inside
+    the CORS layer) the others.
     """
 
-    def __init__(self, app: WSGIApp, conf: cfg.ConfigOpts) -> None:
-        self.app = app
-        inner: WSGIApp = _RecordLocation(app)
-        if auth.AuthPolicy.from_conf(conf).keystone:
-            inner = AuthSwitch(inner, conf)
-        set_cors_defaults()
-        inner = cors.CORS(inner, conf)
-        inner = logs.RequestLogContext(inner)
-        self._outer: WSGIApp = request_id.RequestId(inner)
+    def __init__(self, app: WSGIApp, cors_app: WSGIApp) -> None:
+        self._app = app
+        self._cors_app = cors_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        environ.pop(_LOCATION, None)
+        request_id = "req-" + str(uuid.uuid4())
+        environ[logs.ENVIRON_KEY] = request_id
+        token = logs.CURRENT.set(request_id)
+        started = time.perf_counter()
+        answered = ["500"]
 
         def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            location = environ.get(_LOCATION)
-            fixed = [
-                (name, location if location and name.lower() == "location" else value)
-                for name, value in headers
-            ]
-            bodiless = status[:3] in ("204", "304") or status.startswith("1")
-            if not bodiless and not any(name.lower() == "content-type" for name, _ in fixed):
-                fixed.append(("Content-Type", "application/json"))
-            return start_response(status, fixed, exc_info)
+            answered[0] = status[:3]
+            headers = _fix_headers(environ, status, headers)
+            headers.append((logs.HEADER, request_id))
+            return start_response(status, headers, exc_info)
 
-        return self._outer(environ, respond)
+        try:
+            environ.pop(_LOCATION, None)
+            inner = self._cors_app if "HTTP_ORIGIN" in environ else self._app
+            return inner(environ, respond)
+        finally:
+            # Falcon has built the whole body by now: the time is the request's.
+            logs.access(environ, answered[0], time.perf_counter() - started)
+            logs.CURRENT.reset(token)
 
 
-def wrap(app: WSGIApp, conf: cfg.ConfigOpts) -> Stack:
+def wrap(app: WSGIApp, conf: cfg.ConfigOpts) -> WSGIApp:
     """``app`` inside the layers above, configured from ``conf``."""
-    return Stack(app, conf)
+    set_cors_defaults()
+    # Under any webob layer (CORS, auth_token) the app's Location must be recorded first.
+    recorded = _RecordLocation(app)
+    if auth.AuthPolicy.from_conf(conf).keystone:
+        protected = AuthSwitch(recorded, conf)
+        return Edge(protected, cors.CORS(protected, conf))
+    return Edge(app, cors.CORS(recorded, conf))
