@@ -174,8 +174,9 @@ class _RecordLocation:
 def _fix_headers(
     environ: dict[str, Any], status: str, headers: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The app's own ``Location`` back (webob, under CORS, makes it absolute; the API answers
-    root-relative paths, SPEC §1.5), and a Content-Type on a response a layer made itself."""
+    """The app's own ``Location`` back (webob, under CORS or auth_token, makes it absolute;
+    the API answers root-relative paths, SPEC §1.5), and a Content-Type on a response a layer
+    made itself."""
     location = environ.get(_LOCATION)
     if location:
         headers = [
