@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import falcon.testing
-import redis
 
 import zaqar.conf
 from tests.backends import REDIS_URL
+from tools import stores
 from zaqar import bootstrap
 from zaqar.storage.sqlalchemy.driver import ControlDriver
 
@@ -36,15 +36,10 @@ OPERATIONS = ("post", "claim", "delete", "list")
 def _store_conf(conf: Any, backend: str, folder: Path, prefix: str) -> dict[str, Any]:
     """Point the message store at ``backend``; returns the same settings as pool options."""
     if backend == "redis":
-        group = "drivers:message_store:redis"
-        conf.set_override("message_store", "redis", group="drivers")
-        conf.set_override("uri", REDIS_URL, group=group)
-        conf.set_override("prefix", prefix, group=group)
+        stores.use_redis(conf, prefix, management=False)
         return {"uri": REDIS_URL, "options": {"prefix": prefix}}
     uri = f"sqlite:///{folder / (prefix + '.sqlite')}"
-    conf.set_override("message_store", "sqlalchemy", group="drivers")
-    conf.set_override("uri", uri, group="drivers:message_store:sqlalchemy")
-    conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+    stores.use_sql(conf, uri, management=False)
     return {"uri": uri, "options": {"purge_interval": 0}}
 
 
@@ -123,11 +118,8 @@ def main() -> int:
             for boot in boots.values():
                 boot.close()
             if args.backend == "redis":
-                client = redis.Redis.from_url(REDIS_URL)
-                keys = list(client.scan_iter(match="zaqar-pooling-cost-*", count=1000))
-                if keys:
-                    client.delete(*keys)
-                client.close()
+                for name in ("direct", "pooled"):
+                    stores.delete_redis_prefix(f"zaqar-pooling-cost-{name}")
 
     print(f"backend={args.backend} rounds={args.rounds} requests/op/round={args.requests}")
     print(f"{'operation':<10}{'direct p50 ms':>15}{'pooled p50 ms':>15}{'pooled/direct':>15}")

@@ -49,10 +49,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import redis
-
 import zaqar.conf
-from tests.backends import REDIS_URL
+from tools import stores
 from zaqar import bootstrap
 from zaqar.cmd import server
 
@@ -214,29 +212,16 @@ def service(backend: str) -> Iterator[Any]:
     prefix = f"zaqar-profile-{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="zaqar-profile-") as folder:
         if backend == "redis":
-            conf.set_override("message_store", "redis", group="drivers")
-            conf.set_override("management_store", "redis", group="drivers")
-            for group in ("drivers:message_store:redis", "drivers:management_store:redis"):
-                conf.set_override("uri", REDIS_URL, group=group)
-                conf.set_override("prefix", prefix, group=group)
+            stores.use_redis(conf, prefix)
         else:
-            uri = f"sqlite:///{Path(folder) / 'zaqar.sqlite'}"
-            for group in (
-                "drivers:message_store:sqlalchemy",
-                "drivers:management_store:sqlalchemy",
-            ):
-                conf.set_override("uri", uri, group=group)
-            conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+            stores.use_sql(conf, f"sqlite:///{Path(folder) / 'zaqar.sqlite'}")
         boot = bootstrap.Bootstrap(conf)
         try:
             yield boot
         finally:
             boot.close()
             if backend == "redis":
-                client = redis.Redis.from_url(REDIS_URL)
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                for start in range(0, len(keys), 500):
-                    client.delete(*keys[start : start + 500])
+                stores.delete_redis_prefix(prefix)
 
 
 def server_logging() -> logging.Handler:

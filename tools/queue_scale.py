@@ -49,6 +49,7 @@ import sqlalchemy as sa
 
 import zaqar.conf
 from tests.backends import POSTGRESQL_URL, REDIS_URL
+from tools import stores
 from zaqar import bootstrap
 from zaqar.storage.sqlalchemy import schema
 
@@ -69,15 +70,9 @@ def configure(backend: str, target: str) -> Any:
     """A configuration whose message and management stores are ``target``."""
     conf = zaqar.conf.load([], default_config_files=[])
     if backend == "redis":
-        conf.set_override("message_store", "redis", group="drivers")
-        conf.set_override("management_store", "redis", group="drivers")
-        for kind in ("message", "management"):
-            conf.set_override("uri", REDIS_URL, group=f"drivers:{kind}_store:redis")
-            conf.set_override("prefix", target, group=f"drivers:{kind}_store:redis")
+        stores.use_redis(conf, target)
     else:
-        for kind in ("message", "management"):
-            conf.set_override("uri", target, group=f"drivers:{kind}_store:sqlalchemy")
-        conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+        stores.use_sql(conf, target)
     return conf
 
 
@@ -92,16 +87,7 @@ def store(backend: str) -> Iterator[str]:
         try:
             yield prefix
         finally:
-            client = redis.Redis.from_url(REDIS_URL)
-            batch: list[bytes] = []
-            for key in client.scan_iter(match=f"{prefix}:*", count=5000):
-                batch.append(key)
-                if len(batch) >= 5000:
-                    client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                client.unlink(*batch)
-            client.close()
+            stores.delete_redis_prefix(prefix)
         return
     url = sa.make_url(POSTGRESQL_URL).set(database=f"zaqar_scale_{os.getpid()}")
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
