@@ -1,7 +1,9 @@
-"""Fixtures of the end-to-end suite: a real ``zaqar-server`` (gunicorn) on loopback.
+"""Fixtures of the end-to-end suite: a real ``zaqar-server`` on loopback.
 
-``server`` is one server per test module and backend (SQLite, PostgreSQL, Redis, and pooled
-over two SQLite files and Redis), with 2 workers;
+``server`` is one server per test module, backend and HTTP server: the default server on
+SQLite, PostgreSQL, Redis and pooled over two SQLite files and Redis, and the other server
+on SQLite and Redis (the storage suites carry the backends; these carry the servers), with
+2 workers;
 ``make_client`` builds python-zaqarclient v1 clients against it.
 """
 
@@ -17,7 +19,16 @@ import pytest
 
 from tests.backends import BY_NAME, config_file_text
 
-from .support import PROJECT, MakeClient, ZaqarServer, pooled_server, server_env, v1_client
+from .support import (
+    DEFAULT_SERVER,
+    PROJECT,
+    SERVERS,
+    MakeClient,
+    ZaqarServer,
+    pooled_server,
+    server_env,
+    v1_client,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,23 +46,40 @@ E2E_BACKENDS = ["sqlite", "postgresql", "redis"]
 POOLED = "pooled-3"
 
 
-@pytest.fixture(scope="module", params=[*E2E_BACKENDS, POOLED])
+#: (HTTP server, backend) pairs the client suite runs on.
+SERVER_BACKENDS = [
+    *[(DEFAULT_SERVER, name) for name in [*E2E_BACKENDS, POOLED]],
+    *[
+        (other, name)
+        for other in SERVERS
+        if other != DEFAULT_SERVER
+        for name in ("sqlite", "redis")
+    ],
+]
+
+
+@pytest.fixture(
+    scope="module",
+    params=SERVER_BACKENDS,
+    ids=[f"{name}-{backend}" for name, backend in SERVER_BACKENDS],
+)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ZaqarServer]:
     """A zaqar-server with 2 workers on one backend, or pooled over three, shared by the
     tests of a module."""
-    if request.param == POOLED:
-        with pooled_server(tmp_path_factory.mktemp("zaqar-e2e-pooled")) as pooled:
+    http_server, backend_name = request.param
+    if backend_name == POOLED:
+        with pooled_server(tmp_path_factory.mktemp("zaqar-e2e-pooled"), http_server) as pooled:
             yield pooled
         return
-    backend = BY_NAME[request.param]
+    backend = BY_NAME[backend_name]
     workdir = tmp_path_factory.mktemp(f"zaqar-e2e-{backend.name}")
     backend.reset(workdir)
     config = workdir / "zaqar-e2e.conf"
     config.write_text(config_file_text(backend, workdir), encoding="utf-8")
     args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
-    with ZaqarServer(workdir, args, env=server_env(workdir)) as running:
+    with ZaqarServer(workdir, args, env=server_env(workdir), server=http_server) as running:
         yield running
 
 

@@ -27,6 +27,10 @@ from tests.faults import free_port  # noqa: F401 - re-exported for the suite
 #: The console script of the virtualenv that runs the tests.
 ZAQAR_SERVER = Path(sys.executable).parent / "zaqar-server"
 
+#: The HTTP servers zaqar-server runs under; the first is the default.
+SERVERS = ("gunicorn", "granian")
+DEFAULT_SERVER = SERVERS[0]
+
 #: The project the clients of this suite use unless a test asks for another.
 PROJECT = "e2e-project"
 
@@ -114,12 +118,17 @@ class ZaqarServer:
         *,
         port: int | None = None,
         env: Mapping[str, str] | None = None,
+        server: str | None = None,
     ) -> None:
         self.workdir = workdir
+        #: The HTTP server under the app (None: the configured default).
+        self.server = server
         self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "zaqar-server.log"
         self.command = [str(ZAQAR_SERVER), *args, "--port", str(self.port)]
+        if server is not None:
+            self.command += ["--server", server]
         self.env = dict(os.environ if env is None else env)
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -257,7 +266,7 @@ def write_pooled_config(directory: Path) -> Path:
 
 
 @contextlib.contextmanager
-def pooled_server(workdir: Path) -> Iterator[ZaqarServer]:
+def pooled_server(workdir: Path, server: str | None = None) -> Iterator[ZaqarServer]:
     """A zaqar-server (2 workers) with pooling on and three pools, created through its own
     admin API: two SQLite files and the test Redis server under a key prefix of its own,
     whose keys are deleted at the end."""
@@ -278,14 +287,15 @@ def pooled_server(workdir: Path) -> Iterator[ZaqarServer]:
     }
     args = ["--config-file", str(write_pooled_config(workdir)), "--bind", "127.0.0.1"]
     try:
-        with ZaqarServer(workdir, [*args, "--workers", "2"], env=server_env(workdir)) as server:
+        command = [*args, "--workers", "2"]
+        with ZaqarServer(workdir, command, env=server_env(workdir), server=server) as running:
             for name in POOL_NAMES:
                 body = {"weight": 1, **pools[name]}
                 if name.startswith("sqlite"):
                     body["options"] = {"purge_interval": 0}
-                status = http_json(f"{server.url}/v1/pools/{name}", "PUT", body)
-                assert status == 201, f"PUT /v1/pools/{name}: {status}; log:\n{server.log()}"
-            yield server
+                status = http_json(f"{running.url}/v1/pools/{name}", "PUT", body)
+                assert status == 201, f"PUT /v1/pools/{name}: {status}; log:\n{running.log()}"
+            yield running
     finally:
         keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
         for start in range(0, len(keys), 500):

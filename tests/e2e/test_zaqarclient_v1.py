@@ -19,6 +19,7 @@ from zaqarclient.queues.v1 import claim as claim_api  # type: ignore[import-unty
 from zaqarclient.transport import errors  # type: ignore[import-untyped]
 
 from .support import (
+    DEFAULT_SERVER,
     POOL_NAMES,
     PROJECT,
     MakeClient,
@@ -457,7 +458,7 @@ def test_two_projects_do_not_see_each_others_queues_or_messages(
 
 
 # Only the pooled server ("pooled-3" of conftest's ``server``) has pools.
-@pytest.mark.parametrize("server", ["pooled-3"], indirect=True)
+@pytest.mark.parametrize("server", [(DEFAULT_SERVER, "pooled-3")], indirect=True)
 def test_with_pooling_queues_spread_over_every_pool_and_a_pool_in_use_stays(
     server: ZaqarServer, make_client: MakeClient
 ) -> None:

@@ -1,7 +1,8 @@
 """Hostile input through the whole WSGI stack: each gets a clear JSON 4xx, and what was
 stored before is still there, unchanged, afterwards.
 
-Header limits belong to gunicorn, so the 8 KiB header tests run against a real server.
+Header limits belong to the HTTP server, so the 8 KiB header tests run against a real
+server, under each of the servers zaqar-server can run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.api.support import Api, assert_client_error, assert_error, encode
-from tests.e2e.support import ZaqarServer, server_env, write_config
+from tests.e2e.support import SERVERS, ZaqarServer, server_env, write_config
 from zaqar.conf import http_limits, transport
 
 from .conftest import MakeStack
@@ -306,22 +307,29 @@ def test_a_project_with_path_and_pattern_characters_is_its_own_project(stack: Ap
         assert stack.get(METADATA_PATH, project=project).status_code == 404
 
 
-# -- headers through gunicorn ----------------------------------------------------------------
+# -- headers through the HTTP server ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZaqarServer]:
+@pytest.fixture(scope="module", params=SERVERS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ZaqarServer]:
     workdir = tmp_path_factory.mktemp("zaqar-hostile")
     config = write_config(workdir, workdir / "zaqar.sqlite")
     args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "1"]
-    with ZaqarServer(workdir, args, env=server_env(workdir)) as running:
+    with ZaqarServer(workdir, args, env=server_env(workdir), server=request.param) as running:
         yield running
 
 
-def raw_request(server: ZaqarServer, data: bytes) -> tuple[int, dict[str, str], bytes]:
+def raw_request(
+    server: ZaqarServer, data: bytes, half_close: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    """Send ``data`` (which asks for ``Connection: close``) and read the whole answer;
+    ``half_close`` shuts this side down after sending, so the server sees the end."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
@@ -342,7 +350,7 @@ def request_bytes(path: str, headers: dict[str, str], body: bytes = b"") -> byte
 
 
 @pytest.mark.e2e
-def test_an_8_kib_header_is_refused_by_gunicorn(server: ZaqarServer) -> None:
+def test_an_8_kib_header_is_refused_by_the_server(server: ZaqarServer) -> None:
     status, _, body = raw_request(server, request_bytes("/v1/queues", {"X-Project-ID": "p" * 8192}))
     assert status == 431, body
     # The server is still there for the next client.
@@ -363,41 +371,46 @@ def test_a_header_just_under_the_limit_reaches_the_app(server: ZaqarServer) -> N
 
 
 @pytest.mark.e2e
-def test_a_request_line_over_the_limit_is_refused_by_gunicorn(server: ZaqarServer) -> None:
+def test_a_request_line_over_the_limit_is_refused_by_the_server(server: ZaqarServer) -> None:
     status, _, _ = raw_request(server, request_bytes("/v1/queues?marker=" + "m" * 5000, {}))
     assert status == 414
 
 
 @pytest.mark.e2e
-def test_too_many_headers_are_refused_by_gunicorn(server: ZaqarServer) -> None:
+def test_too_many_headers_are_refused_by_the_server(server: ZaqarServer) -> None:
     many = {f"X-Filler-{n}": "x" for n in range(150)}
     status, _, _ = raw_request(server, request_bytes("/v1/queues", many))
     assert status == 431
 
 
 @pytest.mark.e2e
-def test_content_length_larger_than_the_body_through_gunicorn(server: ZaqarServer) -> None:
+def test_content_length_larger_than_the_body_through_the_server(server: ZaqarServer) -> None:
     data = (
         b"PUT /v1/queues/fizbit/metadata HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{}"
     )
-    status, _, body = raw_request(server, data)
+    status, _, body = raw_request(server, data, half_close=True)
     assert 400 <= status < 500, body
 
 
 def test_the_gunicorn_limits_come_from_the_http_group(tmp_path: Path) -> None:
     import zaqar.conf
-    from zaqar.cmd import server as server_cmd
+    from zaqar.transport.wsgi import servers
+    from zaqar.transport.wsgi.servers import gunicorn_server
 
     conf = zaqar.conf.load([], default_config_files=[])
-    assert server_cmd.protection_options(conf) == {
+    options = gunicorn_server.options(servers.settings(conf))
+    assert {key: options[key] for key in ("timeout", "graceful_timeout")} == {
         "timeout": 30,
+        "graceful_timeout": 30,
+    }
+    assert {key: options[key] for key in options if key.startswith("limit_")} == {
         "limit_request_line": 4094,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
     }
     conf.set_override("request_timeout", 5, group="http")
-    assert server_cmd.protection_options(conf)["timeout"] == 5
+    assert gunicorn_server.options(servers.settings(conf))["timeout"] == 5
 
 
 # -- regressions: crashes found while writing this suite ----------------------------------

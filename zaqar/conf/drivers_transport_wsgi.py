@@ -13,11 +13,32 @@ port = cfg.PortOpt("port", default=8888, help="Port on which to listen.")
 workers = cfg.IntOpt(
     "workers",
     min=1,
-    help="Number of gunicorn worker processes. When unset, the WEB_CONCURRENCY environment "
+    help="Number of worker processes. When unset, the WEB_CONCURRENCY environment "
     "variable is used, and failing that 2 x CPUs + 1.",
 )
 
-ALL_OPTS = [bind, port, workers]
+#: The HTTP servers zaqar-server can run the app under.
+SERVERS = ("granian", "gunicorn")
+
+server = cfg.StrOpt(
+    "server",
+    default="gunicorn",
+    choices=SERVERS,
+    help="HTTP server under the app: ``granian`` (native, Rust) or ``gunicorn`` "
+    '(Python, threaded workers). See docs/security.rst, "The HTTP edge", for what each '
+    "guarantees against slow clients.",
+)
+
+graceful_timeout = cfg.FloatOpt(
+    "graceful_timeout",
+    default=30.0,
+    min=0.0,
+    help="Seconds a stopping server (SIGTERM) gives requests in flight to finish. It stops "
+    "accepting connections at once and closes idle keep-alive connections; workers still "
+    "busy after this long are killed.",
+)
+
+ALL_OPTS = [bind, port, workers, server, graceful_timeout]
 
 
 def list_opts() -> dict[str, list[cfg.Opt]]:

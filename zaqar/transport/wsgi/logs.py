@@ -27,6 +27,9 @@ CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+#: The format of the server's log lines (standard error).
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
 
 class RequestIdFilter(logging.Filter):
     """Adds ``request_id`` to every record that passes (attach it to a handler)."""
@@ -40,6 +43,13 @@ class RequestIdFilter(logging.Filter):
 def install(handler: logging.Handler) -> None:
     if not any(isinstance(existing, RequestIdFilter) for existing in handler.filters):
         handler.addFilter(RequestIdFilter())
+
+
+def configure() -> None:
+    """Log lines to stderr, each with the id of the request it belongs to (or ``-``)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        install(handler)
 
 
 def printable(text: str) -> str:
