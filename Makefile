@@ -22,8 +22,8 @@ serve: $(STAMP)
 test: lint typecheck config-check pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check zaqar tests tools bench setup.py
-	$(BIN)/ruff format --check zaqar tests tools bench setup.py
+	$(BIN)/ruff check zaqar tests tools bench bench/compare setup.py
+	$(BIN)/ruff format --check zaqar tests tools bench bench/compare setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy zaqar

@@ -1,11 +1,15 @@
 """The ceiling: a Falcon app with Zaqar's v1 routes whose responders do nothing.
 
-``bench/compare`` serves it with the same gunicorn settings as the servers it measures and
-runs the same wrk scripts against it. Whatever rate it reaches is the most any Falcon app
-could reach on this machine with these workers and this load generator, so each server's
-figure is also shown as a fraction of it.
+``bench/compare`` serves it under each HTTP server it runs ours under, with the same settings
+(gunicorn with our worker class and threads; granian's WSGI interface), and runs the same wrk
+scripts against it. Whatever rate it reaches is the most any Falcon app could reach on this
+machine under that server with these workers and this load generator, so each server's figure
+is also shown as a fraction of the ceiling under the same server.
 
-    gunicorn -w 4 -k sync --chdir bench ceiling_app:app
+    gunicorn -w 4 -k zaqar.transport.wsgi.servers.gunicorn_server.EdgeWorker --threads 4 \
+        --chdir bench ceiling_app:app
+    granian --interface wsgi --http 1 --no-ws --workers 4 --host 127.0.0.1 --port 8893 \
+        --working-dir bench ceiling_app:app
 """
 
 from __future__ import annotations
