@@ -9,6 +9,9 @@ from typing import Any
 HEADERS = {"Client-ID": "3381af92-2b9e-11e3-b191-71861300734c", "X-Project-ID": "faults"}
 #: The longest any request may take while the server is down.
 BOUND = 5.0
+#: The longest a request may take, with the default timeouts, while the server is stopped
+#: (it refuses connections).
+DEFAULT_BOUND = 1.5
 #: A one-message POST body.
 POST = {"json": [{"ttl": 300, "body": 1}]}
 
@@ -25,6 +28,20 @@ def timed(api: Any, method: str, path: str, **kwargs: Any) -> tuple[int, float, 
     started = time.monotonic()
     resp = api.client.simulate_request(method, path, headers=HEADERS, **kwargs)
     return resp.status_code, time.monotonic() - started, resp.json if resp.text else None
+
+
+def served(
+    api: Any, method: str, path: str, within: float = BOUND, **kwargs: Any
+) -> tuple[int, Any]:
+    """Status and JSON body of the first answer that is not a 503, asking again for up to
+    ``within`` seconds: once the server is back, the store's circuit breaker still holds
+    requests off until its open period is over."""
+    deadline = time.monotonic() + within
+    while True:
+        status, _, body = timed(api, method, path, **kwargs)
+        if status != 503 or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.05)
 
 
 def assert_outage(api: Any) -> None:

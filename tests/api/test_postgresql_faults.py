@@ -2,7 +2,8 @@
 
 The test runs a private PostgreSQL cluster (initdb into its own folder, as the ``postgres``
 system user because the server refuses to run as root) on a free loopback port, stops it
-mid-run and starts it again; the app is never restarted.
+mid-run and starts it again; the app is never restarted. One test keeps every timeout at its
+default, which must answer a stopped server within ``DEFAULT_BOUND``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import zaqar.conf
-from tests.faults import POST, assert_outage, free_port, timed
+from tests.faults import DEFAULT_BOUND, POST, assert_outage, free_port, served, timed
 from zaqar import bootstrap
 
 from .support import Api
@@ -81,15 +84,24 @@ def postgres() -> Iterator[PrivatePostgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def api(postgres: PrivatePostgres) -> Iterator[Api]:
+_GROUPS = ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy")
+
+
+def postgres_conf(postgres: PrivatePostgres, **options: Any) -> Any:
     conf = zaqar.conf.load([], default_config_files=[])
     uri = f"postgresql+psycopg://postgres@127.0.0.1:{postgres.port}/postgres"
-    for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
+    for group in _GROUPS:
         conf.set_override("uri", uri, group=group)
-        conf.set_override("timeout", 1.0, group=group)
-    conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
-    boot = bootstrap.Bootstrap(conf)
+        for name, value in options.items():
+            conf.set_override(name, value, group=group)
+    # No background purge: it would talk to the server behind the test's back.
+    conf.set_override("purge_interval", 0, group=_GROUPS[0])
+    return conf
+
+
+@pytest.fixture
+def api(postgres: PrivatePostgres) -> Iterator[Api]:
+    boot = bootstrap.Bootstrap(postgres_conf(postgres, timeout=1.0))
     try:
         yield Api(boot.transport.app, boot)
     finally:
@@ -108,6 +120,48 @@ def test_requests_get_503_while_postgresql_is_down_and_succeed_once_it_is_back(
     postgres.start()
     # The data survived the restart, and the same app serves it without a restart.
     assert timed(api, "GET", "/v1/health")[0] == 204
-    status, _, body = timed(api, "GET", "/v1/queues/q/stats")
-    assert status == 200 and body["messages"]["total"] == 1  # type: ignore[index]
+    status, body = served(api, "GET", "/v1/queues/q/stats")
+    assert status == 200 and body["messages"]["total"] == 1
     assert timed(api, "POST", "/v1/queues/q/messages", **POST)[0] == 201
+
+
+#: One of each kind of request a stopped store must answer quickly.
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("PUT", "/v1/queues/q2", {}),
+    ("POST", "/v1/queues/q/messages", POST),
+    ("GET", "/v1/queues/q/messages?echo=true", {}),
+    ("POST", "/v1/queues/q/claims", {"json": {"ttl": 60, "grace": 60}}),
+    ("GET", "/v1/queues/q/stats", {}),
+    ("PUT", "/v1/queues/q/metadata", {"json": {"a": 1}}),
+    ("DELETE", "/v1/queues/q", {}),
+]
+
+
+def test_with_the_default_timeouts_a_stopped_postgresql_costs_each_request_little(
+    postgres: PrivatePostgres,
+) -> None:
+    boot = bootstrap.Bootstrap(postgres_conf(postgres))
+    api = Api(boot.transport.app, boot)
+    try:
+        assert timed(api, "PUT", "/v1/queues/q")[0] == 201
+        assert timed(api, "POST", "/v1/queues/q/messages", **POST)[0] == 201
+
+        postgres.stop()
+        # The first request finds the server away and opens the breaker; the next ones are
+        # held off; after the open period a probe tries the server again, and is refused.
+        for _ in range(2):
+            for method, path, kwargs in REQUESTS:
+                status, elapsed, body = timed(api, method, path, **kwargs)
+                assert status == 503, (method, path, body)
+                assert elapsed < DEFAULT_BOUND, f"{method} {path} took {elapsed:.2f}s"
+            time.sleep(1.1)
+        status, elapsed, _ = timed(api, "GET", "/v1/health")
+        assert status == 503 and elapsed < DEFAULT_BOUND
+
+        postgres.start()
+        assert timed(api, "GET", "/v1/health")[0] == 204
+        status, body = served(api, "GET", "/v1/queues/q/stats", within=1.5)
+        assert status == 200 and body["messages"]["total"] == 1
+        assert timed(api, "POST", "/v1/queues/q/messages", **POST)[0] == 201
+    finally:
+        boot.close()

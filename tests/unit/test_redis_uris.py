@@ -16,7 +16,7 @@ from redis.cluster import RedisCluster
 
 from tests.faults import free_port
 from zaqar.storage import errors
-from zaqar.storage.redis import driver
+from zaqar.storage.redis import connections, driver
 from zaqar.storage.redis.driver import Connector, client_factory
 
 
@@ -100,8 +100,11 @@ def test_the_connector_builds_one_client_on_first_use_only() -> None:
     assert connector._client is None
 
 
-def test_the_cluster_client_never_repeats_a_command_that_timed_out() -> None:
-    # A script that timed out may have run; repeating it could post a batch twice.
+def test_the_cluster_client_repeats_only_commands_that_were_not_sent() -> None:
+    # A script that timed out, or whose connection dropped, may have run; repeating it could
+    # post a batch twice. The cluster client checks the exact type of the error.
     assert issubclass(driver._Cluster, RedisCluster)
-    assert redis.exceptions.TimeoutError not in driver._Cluster.ERRORS_ALLOW_RETRY
-    assert redis.exceptions.ConnectionError in driver._Cluster.ERRORS_ALLOW_RETRY
+    allowed = driver._Cluster.ERRORS_ALLOW_RETRY
+    assert redis.exceptions.TimeoutError not in allowed
+    assert redis.exceptions.ConnectionError not in allowed
+    assert connections.ConnectFailed in allowed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
+from zaqar.conf.breaker import breaker_open_period
+
 GROUP = "drivers:management_store:sqlalchemy"
 
 uri = cfg.StrOpt(
@@ -18,10 +20,21 @@ timeout = cfg.FloatOpt(
     "timeout",
     default=10.0,
     min=0.1,
-    help="Seconds to wait for a database lock or connection before answering 503.",
+    help="Seconds a statement or a lock wait may take before answering 503 (PostgreSQL "
+    "statement_timeout and lock_timeout, MySQL read and write timeouts, SQLite's busy "
+    "timeout), and to wait for a free pooled connection.",
 )
 
-ALL_OPTS = [uri, timeout]
+connect_timeout = cfg.FloatOpt(
+    "connect_timeout",
+    default=1.0,
+    min=0.1,
+    help="Seconds to wait for a PostgreSQL or MySQL server to accept a new connection "
+    "before answering 503. A stopped server refuses at once; for a host that does not "
+    "answer at all, libpq waits whole seconds and at least 2.",
+)
+
+ALL_OPTS = [uri, timeout, connect_timeout, breaker_open_period]
 
 
 def list_opts() -> dict[str, list[cfg.Opt]]:

@@ -21,10 +21,14 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     ├── NoPoolFound                   no pool can take a new queue
     ├── NotSupported                  the driver does not offer this capability
     ├── BadConfiguration              the driver's settings cannot work (bad URI, ...)
-    └── ServiceUnavailable            the backend cannot be reached or did not answer
+    ├── ServiceUnavailable            the backend cannot be reached or did not answer
+    └── OutcomeUnknown                a change was sent but its answer never came: it may or
+                                      may not have been made
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class StorageError(Exception):
@@ -143,4 +147,23 @@ class BadConfiguration(StorageError):
 
 
 class ServiceUnavailable(StorageError):
-    """The backend could not be reached, or did not answer in time."""
+    """The backend could not be reached, or did not answer in time.
+
+    The Redis and SQL drivers raise it for a change only when they know the change was not
+    made (nothing was sent, the backend refused it, or it was rolled back); when they cannot
+    know they raise ``OutcomeUnknown``.
+    """
+
+
+class OutcomeUnknown(StorageError):
+    """A change reached the backend, or may have, and no answer came back.
+
+    Not a ``ServiceUnavailable``: that one promises nothing was changed, so a client may
+    simply try again, while here trying again may do the change twice. ``message_ids`` are
+    the ids a post would have given its messages, so that the client can look for them.
+    """
+
+    def __init__(self, doubt: str, message_ids: Sequence[str] = ()) -> None:
+        super().__init__(doubt)
+        self.doubt = doubt
+        self.message_ids = list(message_ids)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from zaqar.core import lifecycle
 from zaqar.core.ids import is_id, new_id
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
 from zaqar.storage.redis.messages import records
 
@@ -53,12 +53,13 @@ class ClaimController(base.ClaimController):
         now = self._store.clock()
         claim_id = new_id()
         found = records(
-            self._store.run(
+            self._store.change(
                 scripts.CLAIM,
                 self._keys(queue, project),
                 now,
                 *self._hold_args(claim_id, now, ttl, grace),
                 limit,
+                doubt=doubts.CLAIM,
             )
         )
         if not found:
@@ -91,11 +92,12 @@ class ClaimController(base.ClaimController):
         if not is_id(claim_id):
             raise errors.ClaimDoesNotExist(claim_id, queue, project)
         now = self._store.clock()
-        held = self._store.run(
+        held = self._store.change(
             scripts.RENEW,
             self._keys(queue, project),
             now,
             *self._hold_args(claim_id, now, ttl, grace),
+            doubt=doubts.claim_renewed(claim_id),
         )
         if not int(held):
             raise errors.ClaimDoesNotExist(claim_id, queue, project)
@@ -103,4 +105,10 @@ class ClaimController(base.ClaimController):
     def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
         if not is_id(claim_id):
             return
-        self._store.run(scripts.RELEASE, self._keys(queue, project), self._store.clock(), claim_id)
+        self._store.change(
+            scripts.RELEASE,
+            self._keys(queue, project),
+            self._store.clock(),
+            claim_id,
+            doubt=doubts.claim_released(claim_id),
+        )

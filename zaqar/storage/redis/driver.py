@@ -8,6 +8,7 @@ Key layout (``P`` is the ``prefix`` option, ``T`` the queue's hash tag)::
     P:c:T            sorted set  held message ids scored by claim expiry
     P:k:T            sorted set  claim ids scored by when their index may go
     P:msg:T:<id>     hash        one message (fields in ``scripts``), PEXPIREd
+    P:msg:T:<id>:posted  string  a post's receipt (its first message's id), PEXPIREd
     P:cl:T:<claim>   sorted set  message ids a claim took, scored by marker, PEXPIREd
     P:queues:{p}     sorted set  the names of project p's queues, all scored 0 (byte order)
     P:all            set         every queue as ``p/n``, for ``gc``
@@ -17,8 +18,15 @@ nothing left safe, so names may hold any character (dots included) and every key
 lies in one cluster slot. The global project (None) is the empty string, as in the SQL store.
 
 Time comes only from ``Store.clock`` and reaches the scripts as an argument; Redis TIME is
-never used. PEXPIRE durations are real-time safety nets computed as ``expires - now`` plus
-``EXPIRY_MARGIN``, so a clock that runs ahead of real time never deletes data early.
+used only by the deadline guard of the scripts that change data (``scripts.GUARD``). PEXPIRE
+durations are real-time safety nets computed as ``expires - now`` plus ``EXPIRY_MARGIN``, so a
+clock that runs ahead of real time never deletes data early.
+
+Failures (see ``connections``): a command that failed before it was sent is retried
+``max_reconnect_attempts`` times and then answers 503; a change that was sent and got no answer
+is never sent again and answers ``OutcomeUnknown`` (504), except a post, whose outcome the
+driver looks up once the change's deadline has passed. Every call goes through the store's
+circuit breaker (``zaqar.storage.breaker``).
 
 Capabilities: FIFO, CLAIMS, AOD and HIGH_THROUGHPUT. DURABILITY is not declared: whether an
 acknowledged write survives a crash depends on the server's persistence settings (AOF with
@@ -44,13 +52,15 @@ from redis import exceptions as redis_errors
 from redis.backoff import ConstantBackoff
 from redis.cluster import ClusterNode, RedisCluster
 from redis.retry import Retry
-from redis.sentinel import MasterNotFoundError, Sentinel
+from redis.sentinel import Sentinel
 
 from zaqar.conf import drivers_management_store_redis as control_opts
 from zaqar.conf import drivers_message_store_redis as data_opts
 from zaqar.storage import base, errors
-from zaqar.storage.redis import scripts, transfer
+from zaqar.storage.breaker import Attempt, Breaker
+from zaqar.storage.redis import connections, scripts, transfer
 from zaqar.storage.redis.claims import ClaimController
+from zaqar.storage.redis.connections import LOST, NOT_SENT, REFUSED, ReplyLost
 from zaqar.storage.redis.messages import MessageController
 from zaqar.storage.redis.pools import CatalogueController, PoolsController
 from zaqar.storage.redis.queues import QueueController
@@ -66,48 +76,70 @@ KEYS_CACHED = 4096
 #: Expired messages ``gc`` removes per script call on one queue.
 GC_BATCH = 1000
 
+#: Seconds the look-up of a lost post's outcome waits for Redis, on a connection of its own.
+OUTCOME_CHECK_TIMEOUT = 1.0
+
 _SINGLE_SCHEMES = ("redis", "rediss", "unix")
 _CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 _SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 
-#: Failures that mean "not now" rather than "never": the server is away, busy loading, a
-#: read-only replica after a fail-over, out of memory, or its cluster is re-forming.
-_UNAVAILABLE = (
-    redis_errors.ConnectionError,
-    redis_errors.TimeoutError,
-    redis_errors.ReadOnlyError,
-    redis_errors.OutOfMemoryError,
-    redis_errors.MasterDownError,
-    redis_errors.ClusterDownError,
-    redis_errors.TryAgainError,
-    redis_errors.SlotNotCoveredError,
-    MasterNotFoundError,
-)
+
+def _unavailable(error: Exception) -> errors.ServiceUnavailable:
+    LOG.warning("redis unavailable: %s", error)
+    return errors.ServiceUnavailable(error.__class__.__name__)
 
 
 @contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn Redis's failures into storage errors, at the driver's boundary."""
+def translate_errors(
+    attempt: Attempt | None = None, doubt: str | None = None, settled: float = 0.0
+) -> Iterator[None]:
+    """Turn Redis's failures into storage errors, at the driver's boundary.
+
+    ``doubt`` is given for a change: it says what may have happened when the change was sent
+    and no answer came (``ReplyLost``, after ``settled``). Failures that mean the server could
+    not be reached are marked on ``attempt``, for the breaker.
+    """
     try:
         yield
-    except _UNAVAILABLE as error:
-        LOG.warning("redis unavailable: %s", error)
-        raise errors.ServiceUnavailable(error.__class__.__name__) from error
+    except errors.ServiceUnavailable:
+        # A cluster client could not be built: no node answered.
+        if attempt is not None:
+            attempt.unreachable()
+        raise
+    except NOT_SENT as error:
+        if attempt is not None:
+            attempt.unreachable()
+        raise _unavailable(error) from error
+    except REFUSED as error:
+        raise _unavailable(error) from error
+    except LOST as error:
+        if attempt is not None:
+            attempt.unreachable()
+        if doubt is None:
+            raise _unavailable(error) from error
+        LOG.warning("redis did not answer a change: %s", error)
+        raise ReplyLost(doubt, settled) from error
+    except redis_errors.ResponseError as error:
+        if connections.is_late(error):
+            LOG.warning("redis ran a change after its deadline: nothing was changed")
+            raise errors.ServiceUnavailable("the change reached Redis too late") from error
+        raise
 
 
 Client = redis.Redis | RedisCluster
 
 
 class _Cluster(RedisCluster):
-    """A cluster client that never repeats a command which timed out.
+    """A cluster client that repeats a command only when it surely was not sent.
 
-    redis-py retries timeouts in cluster mode, but a script that timed out may have run: a
-    repeated POST would post its batch twice. Refused connections and a re-forming cluster
-    mean the command did not run, so those are still retried.
+    redis-py retries timeouts and dropped connections in cluster mode, but a script that was
+    sent may have run: a repeated POST would post its batch twice. A connection that could
+    not be made and a re-forming cluster mean the command did not run, so those are still
+    retried (the check is on the exact type).
     """
 
     ERRORS_ALLOW_RETRY = (  # type: ignore[assignment]  # a narrower tuple on purpose
-        redis_errors.ConnectionError,
+        connections.ConnectFailed,
         redis_errors.ClusterDownError,
         redis_errors.SlotNotCoveredError,
     )
@@ -119,10 +151,15 @@ class Connector:
     The URI is checked at once, so a bad one stops the server at start-up. The client is
     built later because a cluster client must reach the cluster to learn its layout: built
     lazily, the server starts while the cluster is away and answers 503 until it is back.
+    ``attempts`` and ``socket_timeout`` override the group's, for clients that must give up
+    sooner (liveness, the look-up of a lost post's outcome).
     """
 
-    def __init__(self, group: Any, attempts: int | None = None) -> None:
-        self._build = client_factory(group, attempts)
+    def __init__(
+        self, group: Any, attempts: int | None = None, socket_timeout: float | None = None
+    ) -> None:
+        self._build = client_factory(group, attempts, socket_timeout)
+        self.socket_timeout = socket_timeout or uri_socket_timeout(group.uri, group.socket_timeout)
         self._client: Client | None = None
         self._lock = threading.Lock()
 
@@ -143,41 +180,66 @@ class Connector:
                 client.connection_pool.disconnect()
 
 
-def client_factory(group: Any, attempts: int | None = None) -> Callable[[], Client]:
-    """What builds a client on ``group.uri``; ``attempts`` overrides
-    ``max_reconnect_attempts``.
+def uri_socket_timeout(uri: str, default: float) -> float:
+    """The socket timeout in effect: the URI's ``socket_timeout``, else ``default``."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query))
+    try:
+        return _timeout(query, default)
+    except errors.BadConfiguration:
+        return default  # client_factory refuses the URI with the reason
 
-    Only connection failures are retried: a command that timed out may have run, and
-    running a script twice could post a batch twice.
+
+@dataclass(frozen=True)
+class _Timeouts:
+    connect: float
+    socket: float
+
+
+def client_factory(
+    group: Any, attempts: int | None = None, socket_timeout: float | None = None
+) -> Callable[[], Client]:
+    """What builds a client on ``group.uri``; ``attempts`` overrides
+    ``max_reconnect_attempts`` and ``socket_timeout`` the group's and the URI's.
+
+    Only failures to connect are retried (``connections.ConnectFailed``): a command that was
+    sent may have run, and running a script twice could post a batch twice.
     """
     uri: str = group.uri
     parts = urllib.parse.urlsplit(uri)
     retry = Retry(
         ConstantBackoff(group.reconnect_sleep),
         group.max_reconnect_attempts if attempts is None else attempts,
-        supported_errors=(redis_errors.ConnectionError,),
+        supported_errors=(connections.ConnectFailed,),
     )
+    default_socket = group.socket_timeout if socket_timeout is None else socket_timeout
+    connect = min(getattr(group, "connect_timeout", default_socket), default_socket)
     if parts.scheme in _SINGLE_SCHEMES:
-        return _single_client(uri, group.socket_timeout, retry)
+        return _single_client(uri, _Timeouts(connect, default_socket), retry, socket_timeout)
     if parts.scheme in _CLUSTER_SCHEMES:
-        return _cluster_client(parts, group.socket_timeout, retry)
+        return _cluster_client(parts, _Timeouts(connect, default_socket), retry, socket_timeout)
     if parts.scheme in _SENTINEL_SCHEMES:
-        return _sentinel_client(parts, group.socket_timeout, retry)
+        return _sentinel_client(parts, _Timeouts(connect, default_socket), retry, socket_timeout)
     # Name the scheme only: the URI may hold a password.
     raise errors.BadConfiguration(f"unusable Redis URI scheme {parts.scheme!r}")
 
 
-def _single_client(uri: str, socket_timeout: float, retry: Retry) -> Callable[[], redis.Redis]:
+def _single_client(
+    uri: str, timeouts: _Timeouts, retry: Retry, forced_socket_timeout: float | None
+) -> Callable[[], redis.Redis]:
     try:
         pool = redis.ConnectionPool.from_url(
             uri,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
+            connection_class=connections.BY_SCHEME[urllib.parse.urlsplit(uri).scheme],
+            socket_timeout=timeouts.socket,
+            socket_connect_timeout=timeouts.connect,
             retry=retry,
             decode_responses=True,
         )
     except ValueError as error:
         raise errors.BadConfiguration(f"unusable Redis URI: {error}") from error
+    if forced_socket_timeout is not None:
+        # The URI's own socket_timeout wins in from_url; this client must give up sooner.
+        pool.connection_kwargs["socket_timeout"] = forced_socket_timeout
     return lambda: redis.Redis(connection_pool=pool)
 
 
@@ -239,7 +301,10 @@ def _no_more(query: dict[str, str]) -> None:
 
 
 def _cluster_client(
-    parts: urllib.parse.SplitResult, socket_timeout: float, retry: Retry
+    parts: urllib.parse.SplitResult,
+    timeouts: _Timeouts,
+    retry: Retry,
+    forced_socket_timeout: float | None,
 ) -> Callable[[], RedisCluster]:
     """``redis+cluster://[:password@]host:port[,host:port...][?socket_timeout=S]``.
 
@@ -249,12 +314,22 @@ def _cluster_client(
     uri = _parse_multi_host(parts, 6379)
     if uri.path:
         raise errors.BadConfiguration("a Redis cluster has no databases: drop the URI's path")
-    timeout = _timeout(uri.query, socket_timeout)
+    timeout = forced_socket_timeout or _timeout(uri.query, timeouts.socket)
     _no_more(uri.query)
+    connect_timeout = min(timeouts.connect, timeout)
+
+    first_host, first_port = uri.nodes[0]
+    if ":" in first_host:
+        first_host = f"[{first_host}]"
 
     def build() -> RedisCluster:
         try:
             return _Cluster(
+                # With a URL, redis-py builds each node's pool from these arguments, so
+                # that the connection class below is the one used. The URL names the
+                # first node again, and without TLS: ``ssl=True`` or ``rediss://`` would
+                # replace that class with redis-py's own.
+                url=f"redis://{first_host}:{first_port}",
                 startup_nodes=[
                     ClusterNode(host, port)  # type: ignore[no-untyped-call]
                     for host, port in uri.nodes
@@ -262,12 +337,12 @@ def _cluster_client(
                 retry=retry,
                 username=uri.username,
                 password=uri.password,
-                ssl=uri.tls,
+                connection_class=connections.SSLConnection if uri.tls else connections.Connection,
                 socket_timeout=timeout,
-                socket_connect_timeout=timeout,
+                socket_connect_timeout=connect_timeout,
                 decode_responses=True,
             )
-        except (*_UNAVAILABLE, redis_errors.RedisClusterException) as error:
+        except (*NOT_SENT, *REFUSED, *LOST, redis_errors.RedisClusterException) as error:
             # Building fails when no node answers: the cluster is away, not misconfigured.
             LOG.warning("redis cluster unavailable: %s", error)
             raise errors.ServiceUnavailable(error.__class__.__name__) from error
@@ -276,7 +351,10 @@ def _cluster_client(
 
 
 def _sentinel_client(
-    parts: urllib.parse.SplitResult, socket_timeout: float, retry: Retry
+    parts: urllib.parse.SplitResult,
+    timeouts: _Timeouts,
+    retry: Retry,
+    forced_socket_timeout: float | None,
 ) -> Callable[[], redis.Redis]:
     """``redis+sentinel://[:password@]host:port[,host:port...]/master[/db][?socket_timeout=S]``.
 
@@ -296,20 +374,23 @@ def _sentinel_client(
         db = int(db_text)
     except ValueError:
         raise errors.BadConfiguration(f"unusable db in Redis URI: {db_text!r}") from None
-    timeout = _timeout(uri.query, socket_timeout)
+    timeout = forced_socket_timeout or _timeout(uri.query, timeouts.socket)
     _no_more(uri.query)
+    connect_timeout = min(timeouts.connect, timeout)
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
         uri.nodes,
-        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": connect_timeout},
         socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+        socket_connect_timeout=connect_timeout,
     )
     client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
         service,
         db=db,
         username=uri.username,
         password=uri.password,
-        ssl=uri.tls,
+        connection_class=connections.SentinelSSLConnection
+        if uri.tls
+        else connections.SentinelConnection,
         retry=retry,
         decode_responses=True,
     )
@@ -362,15 +443,36 @@ def ms(seconds: float) -> int:
 
 
 class Store:
-    """What the controllers share: the client, the clock, the key layout and the scripts."""
+    """What the controllers share: the client, the clock, the key layout, the scripts, the
+    circuit breaker and the deadlines of changes.
+
+    ``clock`` is the store's time for the data (tests replace it); deadlines are in real
+    time, compared with Redis's own clock. ``checker`` is a client that gives up quickly, on
+    connections of its own, for looking up the outcome of a post whose answer was lost.
+    """
 
     def __init__(
-        self, connector: Connector, prefix: str, clock: Callable[[], float] = time.time
+        self,
+        connector: Connector,
+        prefix: str,
+        clock: Callable[[], float] = time.time,
+        *,
+        breaker: Breaker | None = None,
+        checker: Connector | None = None,
+        clock_skew_margin: float = 0.5,
     ) -> None:
         self.connector = connector
         self.prefix = check_prefix(prefix)
         self.clock = clock
         self.all_queues = f"{prefix}:all"
+        self.breaker = breaker or Breaker("redis store", 0.0)
+        self.checker = checker
+        timeout = connector.socket_timeout
+        #: Seconds after sending a change by which it must have started on Redis. The margin
+        #: is at most half the timeout, so that a small timeout leaves room to work.
+        self.write_budget = timeout - min(clock_skew_margin, timeout / 2)
+        #: Lifetime of a post's receipt: longer than the wait for its answer and the look-up.
+        self.receipt_ms = int((2 * timeout + OUTCOME_CHECK_TIMEOUT + 5) * 1000)
         self._scripts: dict[str, Any] = {}
         self._queue_keys: dict[tuple[str, str | None], QueueKeys] = {}
 
@@ -409,15 +511,44 @@ class Store:
         project, _, name = member.partition("/")
         return self.queue_keys(urllib.parse.unquote(name), urllib.parse.unquote(project))
 
+    @staticmethod
+    def _common(keys: QueueKeys, now: float, args: Sequence[object]) -> list[object]:
+        return [repr(float(now)), keys.message_prefix, keys.claim_prefix, *args]
+
     def run(self, lua: str, keys: QueueKeys, now: float, *args: object) -> Any:
-        """Run one of ``scripts`` on a queue, with the common arguments first."""
-        return self.eval(
-            lua, keys.keys, [repr(float(now)), keys.message_prefix, keys.claim_prefix, *args]
-        )
+        """Run a script of ``scripts`` that changes nothing (or only trims expired data) on
+        a queue, with the common arguments first."""
+        return self.eval(lua, keys.keys, self._common(keys, now, args))
+
+    def change(self, lua: str, keys: QueueKeys, now: float, *args: object, doubt: str) -> Any:
+        """Run a guarded script of ``scripts`` on a queue; see ``eval_change``."""
+        return self.eval_change(lua, keys.keys, self._common(keys, now, args), doubt)
 
     def eval(self, lua: str, keys: Sequence[str], args: Sequence[object]) -> Any:
         """Run a script on ``keys`` (which must share one slot) with ``args``."""
-        with translate_errors():
+        return self._eval(lua, keys, args, None, 0.0)
+
+    def eval_change(self, lua: str, keys: Sequence[str], args: Sequence[object], doubt: str) -> Any:
+        """Run a script that begins with ``scripts.GUARD``, its deadline added as the last
+        argument, so that Redis never runs it after the driver stopped waiting for it.
+
+        ServiceUnavailable when it surely did not run (not sent, refused, too late);
+        ``ReplyLost`` with ``doubt`` when it was sent and no answer came.
+        """
+        deadline = time.time() + self.write_budget
+        # By then the deadline has passed on Redis too, if the clocks agree within the margin.
+        settled = time.monotonic() + self.connector.socket_timeout
+        return self._eval(lua, keys, [*args, repr(deadline)], doubt, settled)
+
+    def _eval(
+        self,
+        lua: str,
+        keys: Sequence[str],
+        args: Sequence[object],
+        doubt: str | None,
+        settled: float,
+    ) -> Any:
+        with self.breaker.attempt() as attempt, translate_errors(attempt, doubt, settled):
             script = self._scripts.get(lua)
             if script is None:
                 script = self._scripts[lua] = self.connector.get().register_script(lua)
@@ -425,11 +556,59 @@ class Store:
 
     @contextlib.contextmanager
     def talking(self) -> Iterator[Client]:
-        with translate_errors():
+        """The client, for commands that change nothing."""
+        with self.breaker.attempt() as attempt, translate_errors(attempt):
             yield self.connector.get()
 
     def trim(self, keys: QueueKeys, budget: int) -> int:
         return int(self.run(scripts.TRIM, keys, self.clock(), budget))
+
+    def outcome_of_post(self, keys: QueueKeys, ids: Sequence[str], settled: float) -> bool | None:
+        """Whether a post whose answer was lost was stored, or None when Redis cannot tell.
+
+        Asked once ``settled`` has passed, when the post can no longer run, so the answer
+        is final; on the checker's connections, which give up quickly. The receipt the post
+        leaves says that it ran even if its messages were taken since.
+        """
+        if self.checker is None:
+            return None
+        pause = settled - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        try:
+            client = self.checker.get()
+            script = client.register_script(scripts.POSTED)
+            receipt, present = script(
+                keys=keys.keys,
+                args=[str(arg) for arg in self._common(keys, 0.0, [ids[0], *ids])],
+            )
+        except (errors.StorageError, redis_errors.RedisError) as error:
+            LOG.warning("the outcome of a post is unknown: %s", error)
+            return None
+        if int(receipt):
+            return True
+        if not int(present):
+            return False
+        return None  # messages without a receipt: not what the post script leaves
+
+
+def describe(uri: str) -> str:
+    """Where a URI points, without its password."""
+    parts = urllib.parse.urlsplit(uri)
+    return parts.netloc.rpartition("@")[2] or parts.path
+
+
+def open_store(group: Any, role: str) -> Store:
+    """The store of one option group (``role``: ``message`` or ``management``)."""
+    connector = Connector(group)
+    timeout = connector.socket_timeout
+    return Store(
+        connector,
+        group.prefix,
+        breaker=Breaker(f"redis {role} store at {describe(group.uri)}", group.breaker_open_period),
+        checker=Connector(group, attempts=0, socket_timeout=min(OUTCOME_CHECK_TIMEOUT, timeout)),
+        clock_skew_margin=group.clock_skew_margin,
+    )
 
 
 def to_float(value: str | None) -> float | None:
@@ -447,7 +626,7 @@ class ControlDriver(base.ControlDriver):
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         group = conf[control_opts.GROUP]
-        self.store = Store(Connector(group), group.prefix)
+        self.store = open_store(group, "management")
         # Liveness answers at once instead of waiting out the reconnection attempts.
         self._probe = Connector(group, attempts=0)
         self._pools = PoolsController(self.store)
@@ -466,6 +645,8 @@ class ControlDriver(base.ControlDriver):
 
     def close(self) -> None:
         self.store.connector.close()
+        if self.store.checker is not None:
+            self.store.checker.close()
         self._probe.close()
 
 
@@ -475,7 +656,7 @@ class DataDriver(base.DataDriver):
     ) -> None:
         super().__init__(conf, control)
         group = conf[data_opts.GROUP] if options is None else options
-        self.store = Store(Connector(group), group.prefix)
+        self.store = open_store(group, "message")
         self._probe = Connector(group, attempts=0)
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
@@ -529,4 +710,6 @@ class DataDriver(base.DataDriver):
 
     def close(self) -> None:
         self.store.connector.close()
+        if self.store.checker is not None:
+            self.store.checker.close()
         self._probe.close()

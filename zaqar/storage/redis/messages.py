@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from zaqar.core import documents, lifecycle
 from zaqar.core.ids import is_id, new_id
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
+from zaqar.storage.redis.connections import ReplyLost
 
 if TYPE_CHECKING:
     from zaqar.storage.redis.driver import Store
@@ -148,8 +149,9 @@ class MessageController(base.MessageController):
 
         now = self._store.clock()
         keys = self._store.queue_keys(queue, project)
+        # Made here, not in the script, so that a post whose answer is lost can be looked up.
         ids = [new_id() for _ in messages]
-        args: builtins.list[object] = [client_uuid, len(messages)]
+        args: builtins.list[object] = [client_uuid, len(messages), self._store.receipt_ms]
         for message_id, message in zip(ids, messages, strict=True):
             expires = now + message.ttl
             args += [
@@ -165,7 +167,15 @@ class MessageController(base.MessageController):
                 if not client.exists(keys.queue):
                     raise errors.QueueDoesNotExist(queue, project)
             return []
-        first = self._store.run(scripts.POST, keys, now, *args)
+        try:
+            first = self._store.change(scripts.POST, keys, now, *args, doubt=doubts.POST)
+        except ReplyLost as lost:
+            stored = self._store.outcome_of_post(keys, ids, lost.settled)
+            if stored is None:
+                raise errors.OutcomeUnknown(doubts.POST, message_ids=ids) from lost
+            if not stored:
+                raise errors.ServiceUnavailable("the post was not stored") from lost
+            return ids
         if first is None:
             raise errors.QueueDoesNotExist(queue, project)
         return ids
@@ -183,12 +193,13 @@ class MessageController(base.MessageController):
             raise errors.InvalidClaimId(claim)
         # One round trip: the script decides (as lifecycle.delete_verdict does) and deletes.
         verdict = int(
-            self._store.run(
+            self._store.change(
                 scripts.DELETE,
                 self._store.queue_keys(queue, project),
                 self._store.clock(),
                 message_id,
                 claim or "",
+                doubt=doubts.message_deleted(message_id),
             )
         )
         if verdict == _CLAIMED:
@@ -204,8 +215,12 @@ class MessageController(base.MessageController):
         ids = [value for value in message_ids if is_id(value)]
         if not ids:
             return
-        self._store.run(
-            scripts.BULK_DELETE, self._store.queue_keys(queue, project), self._store.clock(), *ids
+        self._store.change(
+            scripts.BULK_DELETE,
+            self._store.queue_keys(queue, project),
+            self._store.clock(),
+            *ids,
+            doubt=doubts.BULK_DELETE,
         )
 
     def pop(
@@ -213,6 +228,12 @@ class MessageController(base.MessageController):
     ) -> builtins.list[base.Message]:
         now = self._store.clock()
         found = records(
-            self._store.run(scripts.POP, self._store.queue_keys(queue, project), now, limit)
+            self._store.change(
+                scripts.POP,
+                self._store.queue_keys(queue, project),
+                now,
+                limit,
+                doubt=doubts.POP,
+            )
         )
         return [record.message(now) for record in found]

@@ -14,7 +14,8 @@ and a queue is never catalogued on a pool that is being deleted. Keys (``P`` is 
     P:mv:{ctl}:<p>         hash        queue -> the pool it is moving to, while it moves
 
 The management data of a deployment is small (one short entry per queue), so keeping it on
-one node costs little and buys atomicity.
+one node costs little and buys atomicity. Every script that changes something starts with
+``scripts.GUARD`` and takes its deadline as its last argument (``Store.eval_change``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zaqar.core import documents
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
+from zaqar.storage.redis.scripts import GUARD
 
 if TYPE_CHECKING:
     from zaqar.storage.redis.driver import Store
@@ -31,7 +33,9 @@ _POOL_FIELDS = ("uri", "weight", "flavor", "options")
 
 # KEYS pools, uris, pool key. ARGV name, uri, weight, flavor, options.
 # Returns {1} created, {0} replaced, or {-1, owner} when another pool has the uri.
-_CREATE = """
+_CREATE = (
+    GUARD
+    + """
 local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner and owner ~= ARGV[1] then return {-1, owner} end
 local old = redis.call('HGET', KEYS[3], 'uri')
@@ -43,10 +47,13 @@ redis.call('ZADD', KEYS[1], 0, ARGV[1])
 if old then return {0} end
 return {1}
 """
+)
 
 # KEYS uris, pool key. ARGV name, weight, uri, options ('' = leave as is).
 # Returns {1} done, {0} missing pool, {-1, owner} uri taken.
-_UPDATE = """
+_UPDATE = (
+    GUARD
+    + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {0} end
 if ARGV[3] ~= '' then
   local owner = redis.call('HGET', KEYS[1], ARGV[3])
@@ -59,9 +66,12 @@ if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'weight', ARGV[2]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'options', ARGV[4]) end
 return {1}
 """
+)
 
 # KEYS pools, uris, held, pool key. ARGV name. Returns how many queues hold it (0: deleted).
-_DELETE = """
+_DELETE = (
+    GUARD
+    + """
 local held = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
 if held > 0 then return held end
 local uri = redis.call('HGET', KEYS[4], 'uri')
@@ -71,10 +81,13 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 return 0
 """
+)
 
 # KEYS cat, catn, held, pool key. ARGV queue, pool.
 # Returns the pool the queue is on, or false when the pool is gone.
-_INSERT = """
+_INSERT = (
+    GUARD
+    + """
 local found = redis.call('HGET', KEYS[1], ARGV[1])
 if found then return found end
 if redis.call('EXISTS', KEYS[4]) == 0 then return false end
@@ -83,9 +96,12 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 return ARGV[2]
 """
+)
 
 # KEYS cat, held, pool key. ARGV queue, pool. Returns 1, 0 (not catalogued), -1 (no pool).
-_MOVE = """
+_MOVE = (
+    GUARD
+    + """
 local found = redis.call('HGET', KEYS[1], ARGV[1])
 if not found then return 0 end
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
@@ -96,9 +112,12 @@ if found ~= ARGV[2] then
 end
 return 1
 """
+)
 
 # KEYS cat, catn, held, mv. ARGV queue.
-_FORGET = """
+_FORGET = (
+    GUARD
+    + """
 local found = redis.call('HGET', KEYS[1], ARGV[1])
 if not found then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
@@ -111,6 +130,7 @@ if target then
 end
 return 1
 """
+)
 
 # KEYS cat, mv. ARGV queue. Returns {pool, target} (false when absent).
 _PLACEMENT = """
@@ -120,7 +140,9 @@ return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('HGET', KEYS[2], ARGV[1
 # KEYS cat, mv, held, target pool key. ARGV queue, target.
 # Returns {1, pool}, {0} not catalogued, {-1} already there, {-2, other} moving elsewhere,
 # {-3} no such target pool.
-_BEGIN_MOVE = """
+_BEGIN_MOVE = (
+    GUARD
+    + """
 local pool = redis.call('HGET', KEYS[1], ARGV[1])
 if not pool then return {0} end
 if pool == ARGV[2] then return {-1} end
@@ -132,9 +154,12 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 return {1, pool}
 """
+)
 
 # KEYS cat, mv, held. ARGV queue, '1' when the queue is now on the target.
-_END_MOVE = """
+_END_MOVE = (
+    GUARD
+    + """
 local target = redis.call('HGET', KEYS[2], ARGV[1])
 if not target then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -147,6 +172,7 @@ else
 end
 return 1
 """
+)
 
 
 class _Keys:
@@ -219,10 +245,11 @@ class PoolsController(base.PoolsController):
         options: dict[str, Any] | None = None,
     ) -> bool:
         keys = self._keys
-        result = self._store.eval(
+        result = self._store.eval_change(
             _CREATE,
             [keys.pools, keys.uris, keys.pool(name)],
             [name, uri, weight, flavor or "", documents.dumps(options or {})],
+            doubts.pool_changed(name),
         )
         if int(result[0]) == -1:
             raise errors.PoolUriInUse(result[1])
@@ -243,7 +270,7 @@ class PoolsController(base.PoolsController):
         options: dict[str, Any] | None = None,
     ) -> base.Pool:
         keys = self._keys
-        result = self._store.eval(
+        result = self._store.eval_change(
             _UPDATE,
             [keys.uris, keys.pool(name)],
             [
@@ -252,6 +279,7 @@ class PoolsController(base.PoolsController):
                 uri or "",
                 "" if options is None else documents.dumps(options),
             ],
+            doubts.pool_changed(name),
         )
         if int(result[0]) == -1:
             raise errors.PoolUriInUse(result[1])
@@ -262,7 +290,12 @@ class PoolsController(base.PoolsController):
     def delete(self, name: str) -> None:
         keys = self._keys
         held = int(
-            self._store.eval(_DELETE, [keys.pools, keys.uris, keys.held, keys.pool(name)], [name])
+            self._store.eval_change(
+                _DELETE,
+                [keys.pools, keys.uris, keys.held, keys.pool(name)],
+                [name],
+                doubts.pool_changed(name),
+            )
         )
         if held:
             raise errors.PoolInUse(name, held)
@@ -281,8 +314,11 @@ class CatalogueController(base.CatalogueController):
 
     def insert(self, project: str | None, queue: str, pool: str) -> str:
         entries, names = self._keys.catalogue(project)
-        found = self._store.eval(
-            _INSERT, [entries, names, self._keys.held, self._keys.pool(pool)], [queue, pool]
+        found = self._store.eval_change(
+            _INSERT,
+            [entries, names, self._keys.held, self._keys.pool(pool)],
+            [queue, pool],
+            doubts.placement_changed(queue),
         )
         if found is None:
             raise errors.PoolDoesNotExist(pool)
@@ -291,8 +327,11 @@ class CatalogueController(base.CatalogueController):
     def update(self, project: str | None, queue: str, pool: str) -> None:
         entries, _ = self._keys.catalogue(project)
         done = int(
-            self._store.eval(
-                _MOVE, [entries, self._keys.held, self._keys.pool(pool)], [queue, pool]
+            self._store.eval_change(
+                _MOVE,
+                [entries, self._keys.held, self._keys.pool(pool)],
+                [queue, pool],
+                doubts.placement_changed(queue),
             )
         )
         if done == 0:
@@ -303,7 +342,7 @@ class CatalogueController(base.CatalogueController):
     def delete(self, project: str | None, queue: str) -> None:
         entries, names = self._keys.catalogue(project)
         keys = [entries, names, self._keys.held, self._keys.moves(project)]
-        self._store.eval(_FORGET, keys, [queue])
+        self._store.eval_change(_FORGET, keys, [queue], doubts.placement_changed(queue))
 
     def placement(self, project: str | None, queue: str) -> base.Placement | None:
         entries, _ = self._keys.catalogue(project)
@@ -313,7 +352,9 @@ class CatalogueController(base.CatalogueController):
     def begin_move(self, project: str | None, queue: str, target: str) -> base.Placement:
         entries, _ = self._keys.catalogue(project)
         keys = [entries, self._keys.moves(project), self._keys.held, self._keys.pool(target)]
-        result = self._store.eval(_BEGIN_MOVE, keys, [queue, target])
+        result = self._store.eval_change(
+            _BEGIN_MOVE, keys, [queue, target], doubts.placement_changed(queue)
+        )
         code = int(result[0])
         if code == 0:
             raise errors.QueueDoesNotExist(queue, project)
@@ -328,7 +369,12 @@ class CatalogueController(base.CatalogueController):
     def end_move(self, project: str | None, queue: str, done: bool) -> None:
         entries, _ = self._keys.catalogue(project)
         keys = [entries, self._keys.moves(project), self._keys.held]
-        self._store.eval(_END_MOVE, keys, [queue, "1" if done else "0"])
+        self._store.eval_change(
+            _END_MOVE,
+            keys,
+            [queue, "1" if done else "0"],
+            doubts.placement_changed(queue),
+        )
 
     def list(
         self, project: str | None, marker: str | None = None, limit: int = 10

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from zaqar.core import documents, lifecycle
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
 
 if TYPE_CHECKING:
     from zaqar.storage.redis.driver import Store
+
+
+@contextlib.contextmanager
+def _finishing(doubt: str) -> Iterator[None]:
+    """The later steps of a change whose first step was made: if one fails, the change is
+    partly made, whatever the failure says about that step alone."""
+    try:
+        yield
+    except (errors.ServiceUnavailable, errors.OutcomeUnknown) as error:
+        raise errors.OutcomeUnknown(doubt) from error
 
 
 class QueueController(base.QueueController):
@@ -49,14 +61,21 @@ class QueueController(base.QueueController):
         self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
     ) -> bool:
         keys = self._store.queue_keys(name, project)
-        created = self._store.run(
-            scripts.CREATE_QUEUE, keys, self._store.clock(), documents.dumps(metadata or {})
+        created = self._store.change(
+            scripts.CREATE_QUEUE,
+            keys,
+            self._store.clock(),
+            documents.dumps(metadata or {}),
+            doubt=doubts.queue_created(name),
         )
         # The indexes live in other slots; adding to them is idempotent.
-        with self._store.talking() as client:
-            client.zadd(keys.project_index, {name: 0})
-            client.sadd(self._store.all_queues, keys.member)
+        with _finishing(doubts.queue_listed(name)):
+            self._index(scripts.INDEX_ADD, keys.project_index, name)
+            self._index(scripts.SET_ADD, self._store.all_queues, keys.member)
         return bool(created)
+
+    def _index(self, lua: str, key: str, member: str) -> None:
+        self._store.eval_change(lua, [key], [member], "An index of queues may have changed.")
 
     def exists(self, name: str, project: str | None = None) -> bool:
         with self._store.talking() as client:
@@ -72,18 +91,29 @@ class QueueController(base.QueueController):
 
     def set_metadata(self, name: str, metadata: dict[str, Any], project: str | None = None) -> None:
         keys = self._store.queue_keys(name, project)
-        done = self._store.run(
-            scripts.SET_METADATA, keys, self._store.clock(), documents.dumps(metadata)
+        done = self._store.change(
+            scripts.SET_METADATA,
+            keys,
+            self._store.clock(),
+            documents.dumps(metadata),
+            doubt=doubts.metadata_set(name),
         )
         if not done:
             raise errors.QueueDoesNotExist(name, project)
 
     def delete(self, name: str, project: str | None = None) -> None:
         keys = self._store.queue_keys(name, project)
-        with self._store.talking() as client:
-            client.zrem(keys.project_index, name)
-            client.srem(self._store.all_queues, keys.member)
-        self._store.run(scripts.DELETE_QUEUE, keys, self._store.clock())
+        self._store.eval_change(
+            scripts.INDEX_REMOVE,
+            [keys.project_index],
+            [name],
+            doubts.queue_deleted(name),
+        )
+        # Unlisted now: a failure from here on leaves the queue partly deleted.
+        partly = doubts.queue_partly_deleted(name)
+        with _finishing(partly):
+            self._index(scripts.SET_REMOVE, self._store.all_queues, keys.member)
+            self._store.change(scripts.DELETE_QUEUE, keys, self._store.clock(), doubt=partly)
 
     def stats(self, name: str, project: str | None = None) -> base.QueueStats:
         now = self._store.clock()

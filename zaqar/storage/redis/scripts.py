@@ -9,9 +9,15 @@ Every script gets the queue's five keys and three common arguments::
     KEYS[5] claims       sorted set, claim id scored by when its index may go (claim
                          expiry plus the driver's margin), so that no claim index outlives
                          its use or its queue
-    ARGV[1] now          the driver's clock, as text (Redis TIME is never used)
+    ARGV[1] now          the driver's clock, as text (the data's time is never Redis TIME)
     ARGV[2] message key prefix (+ message id = the message hash)
     ARGV[3] claim key prefix   (+ claim id = sorted set of the claim's message ids)
+
+Every script that changes data starts with ``GUARD`` and takes one more argument, last: its
+deadline, in UNIX seconds. It is the only use of Redis TIME: a script that starts after its
+deadline by Redis's clock changes nothing and answers the error ``LATE``. The driver sets the
+deadline inside the time it waits for the answer, less a margin for the skew between its
+clock and Redis's, so a change it gave up on can never be made later (``driver.Store``).
 
 All keys of one queue share a hash tag, so the keys a script builds from the prefixes lie in
 the same cluster slot as the declared ones.
@@ -28,6 +34,14 @@ from __future__ import annotations
 
 #: Expired index entries a script removes per call.
 TRIM_BUDGET = 100
+
+#: Put in front of every script that changes data; the deadline is the last argument.
+GUARD = """
+local clock = redis.call('TIME')
+if tonumber(clock[1]) + tonumber(clock[2]) / 1000000 >= tonumber(ARGV[#ARGV]) then
+  return redis.error_reply('LATE the deadline of this change passed before it ran')
+end
+"""
 
 #: Fields read for a message, in this order.
 FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc")
@@ -98,21 +112,60 @@ return trim(tonumber(ARGV[4]))
 )
 
 # ARGV[4] metadata JSON. Returns 1 when created, 0 when the queue existed.
-CREATE_QUEUE = """
+CREATE_QUEUE = (
+    GUARD
+    + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'm', ARGV[4], 'cr', ARGV[1], 'n', 0)
 return 1
 """
+)
 
 # ARGV[4] metadata JSON. Returns 0 when the queue is missing.
-SET_METADATA = """
+SET_METADATA = (
+    GUARD
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'm', ARGV[4])
 return 1
 """
+)
+
+# The indexes of queues, which lie in other slots than the queues, change one member at a
+# time: KEYS[1] a project's index (a sorted set, INDEX_*) or the set of all queues (SET_*),
+# ARGV[1] the member. All return 0.
+INDEX_ADD = (
+    GUARD
+    + """
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 0
+"""
+)
+INDEX_REMOVE = (
+    GUARD
+    + """
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 0
+"""
+)
+SET_ADD = (
+    GUARD
+    + """
+redis.call('SADD', KEYS[1], ARGV[1])
+return 0
+"""
+)
+SET_REMOVE = (
+    GUARD
+    + """
+redis.call('SREM', KEYS[1], ARGV[1])
+return 0
+"""
+)
 
 DELETE_QUEUE = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
 local claims = {}
@@ -159,18 +212,22 @@ return {total, held, oldest, oldest_created, newest, newest_created}
 """
 )
 
-# ARGV[4] client uuid, ARGV[5] count, then per message: id, ttl, body, expires, pexpire ms.
-# Returns the first marker of the batch, or nil when the queue is missing.
+# ARGV[4] client uuid, ARGV[5] count, ARGV[6] pexpire ms of the post's receipt, then per
+# message: id, ttl, body, expires, pexpire ms. Returns the first marker of the batch, or nil
+# when the queue is missing. The receipt (the first message's key plus ':posted') says, for a
+# while, that the batch was stored, even once its messages are gone (see POSTED).
 POST = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 trim(100)
 local count = tonumber(ARGV[5])
 local last = redis.call('HINCRBY', KEYS[1], 'n', count)
 local first = last - count + 1
+redis.call('SET', ARGV[2] .. ARGV[7] .. ':posted', 1, 'PX', ARGV[6])
 for i = 0, count - 1 do
-  local at = 6 + i * 5
+  local at = 7 + i * 5
   local id = ARGV[at]
   local key = ARGV[2] .. id
   redis.call('HSET', key, 'id', id, 'k', first + i, 't', ARGV[at + 1], 'cr', ARGV[1],
@@ -221,7 +278,8 @@ return out
 # and no or another claim id was given ("claimed"), 2 when a claim id was given but no live
 # claim holds the message ("not claimed").
 DELETE = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
 local id = ARGV[4]
 local rec = redis.call('HMGET', ARGV[2] .. id, 'id', 'c', 'ce', 'e')
@@ -239,18 +297,20 @@ return 0
 """
 )
 
-# ARGV[4..] message ids, deleted whatever their claims.
+# ARGV[4..] message ids, deleted whatever their claims (then the deadline).
 BULK_DELETE = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
-for i = 4, #ARGV do forget(ARGV[i]) end
+for i = 4, #ARGV - 1 do forget(ARGV[i]) end
 return 0
 """
 )
 
 # ARGV[4] limit. Deletes and returns up to limit free messages, oldest first.
 POP = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
 trim(100)
 local out = {}
@@ -288,7 +348,8 @@ end
 
 # ARGV[12] limit. Returns the records of the messages claimed, oldest first.
 CLAIM = (
-    _COMMON
+    GUARD
+    + _COMMON
     + _HOLD
     + """
 trim(100)
@@ -327,7 +388,8 @@ end
 
 # Same arguments as CLAIM but ARGV[12]. Returns how many messages the claim holds.
 RENEW = (
-    _COMMON
+    GUARD
+    + _COMMON
     + _HOLD
     + local_held
     + """
@@ -353,7 +415,8 @@ return held(ARGV[4])
 
 # ARGV[4] claim id. Releases every message still carrying the claim id.
 RELEASE = (
-    _COMMON
+    GUARD
+    + _COMMON
     + """
 local claim_key = ARGV[3] .. ARGV[4]
 local ids = redis.call('ZRANGE', claim_key, 0, -1)
@@ -369,3 +432,14 @@ redis.call('ZREM', KEYS[5], ARGV[4])
 return #ids
 """
 )
+
+# ARGV[4] a post's first message id, ARGV[5..] the ids of its batch. Returns {1 when the
+# post's receipt is there else 0, how many of the ids the queue holds}.
+POSTED = """
+local receipt = redis.call('EXISTS', ARGV[2] .. ARGV[4] .. ':posted')
+local present = 0
+for i = 5, #ARGV do
+  if redis.call('ZSCORE', KEYS[2], ARGV[i]) then present = present + 1 end
+end
+return {receipt, present}
+"""

@@ -68,7 +68,11 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
 
     now = store.clock()
     keys = store.queue_keys(name, project)
-    store.run(scripts.DELETE_QUEUE, keys, now)
+    try:
+        store.change(scripts.DELETE_QUEUE, keys, now, doubt="An earlier partial copy may remain.")
+    except errors.OutcomeUnknown as error:
+        # The move fails and the queue stays on its pool, which is all a client can see.
+        raise errors.ServiceUnavailable("the target pool did not answer") from error
     # Each claim's index lives as long as the longest-lived of its messages needs it.
     claim_ends: dict[str, float] = {}
     with store.talking() as client:

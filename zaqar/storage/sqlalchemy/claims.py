@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from zaqar.core import lifecycle
 from zaqar.core.ids import is_id, new_id
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.messages import (
     COLUMNS,
@@ -134,7 +134,7 @@ class ClaimController(base.ClaimController):
             connection.execute(_TAG, values)
             return connection.execute(_TAGGED, values).all()
 
-        claimed = self._store.write(take)
+        claimed = self._store.write(take, doubts.CLAIM)
         if not claimed:
             return None
         return base.Claim(claim_id, ttl, 0, [to_message(row, now) for row in claimed])
@@ -199,12 +199,12 @@ class ClaimController(base.ClaimController):
             )
             _extend_lifetimes(connection, rows, claim_expires, ttl, grace)
 
-        self._store.write(renew)
+        self._store.write(renew, doubts.claim_renewed(claim_id))
 
     def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
         if not is_id(claim_id):
             return
-        with self._store.writing() as connection:
+        with self._store.writing(doubts.claim_released(claim_id)) as connection:
             connection.execute(
                 sa.update(m)
                 .where(m.c.queue_id == queue_id_of(queue, project), m.c.claim_id == claim_id)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
 from zaqar.core.ids import is_id, new_id
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
 
@@ -234,7 +234,7 @@ class MessageController(base.MessageController):
                 row["marker"] = first + offset
             connection.execute(_INSERT, rows)
 
-        self._store.write(store)
+        self._store.write(store, doubts.POST, message_ids=ids)
         return ids
 
     def delete(
@@ -277,7 +277,7 @@ class MessageController(base.MessageController):
                 raise errors.MessageNotClaimed(message_id)
             connection.execute(_DELETE_BY_ID, values)
 
-        self._store.write(remove)
+        self._store.write(remove, doubts.message_deleted(message_id))
 
     def bulk_delete(
         self, queue: str, message_ids: Sequence[str], project: str | None = None
@@ -285,7 +285,7 @@ class MessageController(base.MessageController):
         ids = [value for value in message_ids if is_id(value)]
         if not ids:
             return
-        with self._store.writing() as connection:
+        with self._store.writing(doubts.BULK_DELETE) as connection:
             connection.execute(
                 sa.delete(m).where(m.c.id.in_(ids), m.c.queue_id == queue_id_of(queue, project))
             )
@@ -294,7 +294,7 @@ class MessageController(base.MessageController):
         self, queue: str, limit: int, project: str | None = None
     ) -> builtins.list[base.Message]:
         now = self._store.clock()
-        with self._store.writing() as connection:
+        with self._store.writing(doubts.POP) as connection:
             queue_id = find_queue_id(connection, queue, project)
             if queue_id is None:
                 return []

@@ -9,7 +9,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
-from zaqar.storage import base, errors
+from zaqar.storage import base, doubts, errors
 from zaqar.storage.sqlalchemy import tables
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class QueueController(base.QueueController):
         self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
     ) -> bool:
         try:
-            with self._store.writing() as connection:
+            with self._store.writing(doubts.queue_created(name)) as connection:
                 if find_queue_id(connection, name, project) is not None:
                     return False
                 connection.execute(
@@ -101,12 +101,12 @@ class QueueController(base.QueueController):
             .where(q.c.project == stored_project(project), q.c.name == name)
             .values(metadata=documents.dumps(metadata))
         )
-        with self._store.writing() as connection:
+        with self._store.writing(doubts.metadata_set(name)) as connection:
             if connection.execute(statement).rowcount == 0:
                 raise errors.QueueDoesNotExist(name, project)
 
     def delete(self, name: str, project: str | None = None) -> None:
-        with self._store.writing() as connection:
+        with self._store.writing(doubts.queue_deleted(name)) as connection:
             queue_id = find_queue_id(connection, name, project, lock=self._store.for_update)
             if queue_id is None:
                 return

@@ -9,8 +9,10 @@ import logging
 from typing import Any
 
 import falcon
+from falcon.media import BaseHandler
 
 from zaqar.api import errors as api_errors
+from zaqar.core import documents
 from zaqar.storage import errors as storage_errors
 from zaqar.transport.wsgi.media import BodyTooLarge
 
@@ -92,6 +94,44 @@ def _unavailable(req: falcon.Request, resp: falcon.Response, error: Exception, _
     )
 
 
+class OutcomeUnknownError(falcon.HTTPError):
+    """504: a change reached the storage, or may have, and no answer came back.
+
+    ``resources`` are the hrefs a post would have given its messages: the same shape as the
+    ``201`` body's, so that a client can GET them before posting again.
+    """
+
+    def __init__(self, description: str, resources: list[str]) -> None:
+        super().__init__(falcon.HTTP_504, title="Outcome unknown", description=description)
+        self.resources = resources
+
+    def to_json(self, handler: BaseHandler | None = None) -> bytes:
+        # to_dict's type admits no list, so the document is built here.
+        document: dict[str, Any] = dict(self.to_dict())
+        if self.resources:
+            document["resources"] = self.resources
+        return documents.dumps(document).encode("utf-8")
+
+
+def _outcome_unknown(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:
+    assert isinstance(error, storage_errors.OutcomeUnknown)
+    LOG.warning("%s %s: outcome unknown: %s", req.method, req.path, error)
+    if error.message_ids:
+        # Only a post names message ids; its path is the messages' collection.
+        resources = [f"{req.path}/{message_id}" for message_id in error.message_ids]
+        advice = (
+            " The storage did not answer in time and could not be asked afterwards. GET "
+            "the messages listed in resources before posting them again."
+        )
+    else:
+        resources = []
+        advice = (
+            " The storage did not answer in time, so the server cannot tell. Check before "
+            "trying again."
+        )
+    raise OutcomeUnknownError(error.doubt + advice, resources)
+
+
 def _unexpected(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:
     if isinstance(error, falcon.HTTPError):
         raise error
@@ -106,5 +146,6 @@ def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     # Falcon picks the handler registered for the nearest class in the error's MRO.
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(storage_errors.ServiceUnavailable, _unavailable)
+    app.add_error_handler(storage_errors.OutcomeUnknown, _outcome_unknown)
     for kind in TABLE:
         app.add_error_handler(kind, _from_table)
