@@ -8,6 +8,7 @@ default, which must answer a stopped server within ``DEFAULT_BOUND``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -65,8 +66,9 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
 
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A running private cluster, stopped and removed afterwards."""
     if not BINARIES:
         pytest.fail("PostgreSQL server binaries are not installed")
     # Not under pytest's temporary folder: the postgres user cannot enter root's.
@@ -82,6 +84,12 @@ def postgres() -> Iterator[PrivatePostgres]:
         except subprocess.CalledProcessError:
             pass  # already stopped, or never started
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivatePostgres]:
+    with private_postgres() as server:
+        yield server
 
 
 _GROUPS = ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy")
