@@ -60,3 +60,29 @@ def assert_outage(api: Any) -> None:
         assert elapsed < BOUND, f"{method} {path} took {elapsed:.1f}s"
     status, elapsed, _ = timed(api, "GET", "/v1/health")
     assert status == 503 and elapsed < BOUND
+
+
+#: One of each kind of request a stopped store must answer quickly.
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("PUT", "/v1/queues/q2", {}),
+    ("POST", "/v1/queues/q/messages", POST),
+    ("GET", "/v1/queues/q/messages?echo=true", {}),
+    ("POST", "/v1/queues/q/claims", {"json": {"ttl": 60, "grace": 60}}),
+    ("GET", "/v1/queues/q/stats", {}),
+    ("PUT", "/v1/queues/q/metadata", {"json": {"a": 1}}),
+    ("DELETE", "/v1/queues/q", {}),
+]
+
+
+def assert_quick_outage(api: Any) -> None:
+    """With the default timeouts and the backend stopped: the first request finds it away
+    and opens the breaker, the next ones are held off, and after the open period a probe
+    goes to the backend again and is refused again. Each answers 503 within DEFAULT_BOUND."""
+    for _ in range(2):
+        for method, path, kwargs in REQUESTS:
+            status, elapsed, body = timed(api, method, path, **kwargs)
+            assert status == 503, (method, path, body)
+            assert elapsed < DEFAULT_BOUND, f"{method} {path} took {elapsed:.2f}s"
+        time.sleep(1.1)
+    status, elapsed, _ = timed(api, "GET", "/v1/health")
+    assert status == 503 and elapsed < DEFAULT_BOUND

@@ -6,10 +6,13 @@ on disk that outlives the test, and is killed by ``stop``.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +88,22 @@ class RedisProcess:
             self.process.kill()
             self.process.wait(10)
             self.process = None
+
+
+@contextlib.contextmanager
+def private_redis(folder: Path) -> Iterator[RedisProcess]:
+    """A running redis-server of its own on a free port, killed afterwards (resumed first
+    if a test left it stopped with SIGSTOP)."""
+    if REDIS_SERVER is None:
+        raise AssertionError("redis-server is not installed")
+    server = RedisProcess(free_port(), folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.process.send_signal(signal.SIGCONT)
+        server.stop()
 
 
 def cli(port: int, *args: str) -> str:

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import zaqar.conf
-from tests.faults import BOUND, HEADERS, free_port, served, timed
-from tests.redis_servers import REDIS_SERVER, RedisProcess, redis_conf
+from tests.faults import BOUND, HEADERS, served, timed
+from tests.redis_servers import RedisProcess, private_redis, redis_conf
 from zaqar import bootstrap
 from zaqar.storage.redis.driver import OUTCOME_CHECK_TIMEOUT
 from zaqar.storage.sqlalchemy.driver import ControlDriver
@@ -37,16 +37,8 @@ PROJECT = HEADERS["X-Project-ID"]
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed")
-    server = RedisProcess(free_port(), tmp_path / "redis")
-    server.start()
-    try:
+    with private_redis(tmp_path / "redis") as server:
         yield server
-    finally:
-        if server.process is not None:
-            server.process.send_signal(signal.SIGCONT)  # a stopped process cannot be killed
-        server.stop()
 
 
 def pooled_conf(tmp_path: Path, uri: str) -> Any:

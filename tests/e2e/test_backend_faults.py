@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 
 from tests.api.test_postgresql_faults import PrivatePostgres, private_postgres
-from tests.faults import free_port
-from tests.redis_servers import REDIS_SERVER, RedisProcess
+from tests.redis_servers import RedisProcess, private_redis
 
 from .support import SERVERS, ZaqarServer, server_env
 
@@ -80,16 +79,8 @@ def redis_config(workdir: Path, port: int) -> Path:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed")
-    server = RedisProcess(free_port(), tmp_path / "redis")
-    server.start()
-    try:
+    with private_redis(tmp_path / "redis") as server:
         yield server
-    finally:
-        if server.process is not None:
-            server.process.send_signal(signal.SIGCONT)
-        server.stop()
 
 
 @pytest.fixture(params=SERVERS)

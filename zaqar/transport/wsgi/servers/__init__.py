@@ -95,13 +95,15 @@ def settings(
 
 def worker_app(config_args: Sequence[str], admin_mode: bool) -> WSGIApp:
     """The app of one worker, built after the fork (or spawn) from the same arguments the
-    master read, so that no connection is shared between processes."""
-    from zaqar.transport.wsgi.app import create_app
+    master read, so that no connection is shared between processes. A store that is down
+    when the worker starts makes it answer 503 until the store is back, never fail to boot
+    (gunicorn stops the whole server when a worker fails to boot)."""
+    from zaqar.transport.wsgi.app import LazyApp, create_app
 
     conf = zaqar_conf.load(list(config_args))
     if admin_mode:
         conf.set_override("admin_mode", True, group=default.GROUP)
-    return create_app(conf)
+    return LazyApp(functools.partial(create_app, conf)).prime()
 
 
 def app_loader(config_args: Sequence[str], admin_mode: bool) -> functools.partial[WSGIApp]:
