@@ -1,10 +1,15 @@
-"""[drivers:management_store:sqlalchemy]: the SQL management store."""
+"""[drivers:management_store:sqlalchemy]: the SQL management store.
+
+Its timeouts and breaker are the message store's options (``drivers_message_store_sqlalchemy``);
+each group keeps its own values.
+"""
 
 from __future__ import annotations
 
 from oslo_config import cfg
 
 from zaqar.conf.breaker import breaker_open_period
+from zaqar.conf.drivers_message_store_sqlalchemy import connect_timeout, timeout
 
 GROUP = "drivers:management_store:sqlalchemy"
 
@@ -14,24 +19,6 @@ uri = cfg.StrOpt(
     secret=True,
     help="SQLAlchemy database URL for management data. The default shares the message "
     "store's SQLite file in the working directory.",
-)
-
-timeout = cfg.FloatOpt(
-    "timeout",
-    default=10.0,
-    min=0.1,
-    help="Seconds a statement or a lock wait may take before answering 503 (PostgreSQL "
-    "statement_timeout and lock_timeout, MySQL read and write timeouts, SQLite's busy "
-    "timeout), and to wait for a free pooled connection.",
-)
-
-connect_timeout = cfg.FloatOpt(
-    "connect_timeout",
-    default=1.0,
-    min=0.1,
-    help="Seconds to wait for a PostgreSQL or MySQL server to accept a new connection "
-    "before answering 503. A stopped server refuses at once; for a host that does not "
-    "answer at all, libpq waits whole seconds and at least 2.",
 )
 
 ALL_OPTS = [uri, timeout, connect_timeout, breaker_open_period]

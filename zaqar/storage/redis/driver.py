@@ -76,7 +76,8 @@ KEYS_CACHED = 4096
 #: Expired messages ``gc`` removes per script call on one queue.
 GC_BATCH = 1000
 
-#: Seconds the look-up of a lost post's outcome waits for Redis, on a connection of its own.
+#: Seconds the quick client (``Store.quick``: liveness, the look-up of a lost post's outcome)
+#: waits for Redis, on connections of its own.
 OUTCOME_CHECK_TIMEOUT = 1.0
 
 _SINGLE_SCHEMES = ("redis", "rediss", "unix")
@@ -447,8 +448,9 @@ class Store:
     circuit breaker and the deadlines of changes.
 
     ``clock`` is the store's time for the data (tests replace it); deadlines are in real
-    time, compared with Redis's own clock. ``checker`` is a client that gives up quickly, on
-    connections of its own, for looking up the outcome of a post whose answer was lost.
+    time, compared with Redis's own clock. ``quick`` is a client that gives up quickly, on
+    connections of its own and without reconnection attempts: liveness, and the look-up of
+    the outcome of a post whose answer was lost.
     """
 
     def __init__(
@@ -458,7 +460,7 @@ class Store:
         clock: Callable[[], float] = time.time,
         *,
         breaker: Breaker | None = None,
-        checker: Connector | None = None,
+        quick: Connector | None = None,
         clock_skew_margin: float = 0.5,
     ) -> None:
         self.connector = connector
@@ -466,7 +468,7 @@ class Store:
         self.clock = clock
         self.all_queues = f"{prefix}:all"
         self.breaker = breaker or Breaker("redis store", 0.0)
-        self.checker = checker
+        self.quick = quick
         timeout = connector.socket_timeout
         #: Seconds after sending a change by which it must have started on Redis. The margin
         #: is at most half the timeout, so that a small timeout leaves room to work.
@@ -567,16 +569,16 @@ class Store:
         """Whether a post whose answer was lost was stored, or None when Redis cannot tell.
 
         Asked once ``settled`` has passed, when the post can no longer run, so the answer
-        is final; on the checker's connections, which give up quickly. The receipt the post
+        is final; on the quick connections. The receipt the post
         leaves says that it ran even if its messages were taken since.
         """
-        if self.checker is None:
+        if self.quick is None:
             return None
         pause = settled - time.monotonic()
         if pause > 0:
             time.sleep(pause)
         try:
-            client = self.checker.get()
+            client = self.quick.get()
             script = client.register_script(scripts.POSTED)
             receipt, present = script(
                 keys=keys.keys,
@@ -590,6 +592,18 @@ class Store:
         if not int(present):
             return False
         return None  # messages without a receipt: not what the post script leaves
+
+    def is_alive(self) -> bool:
+        """Whether Redis answers a PING now (never raises, never waits on reconnections)."""
+        try:
+            return bool((self.quick or self.connector).get().ping())
+        except Exception:  # noqa: BLE001 - liveness never raises
+            return False
+
+    def close(self) -> None:
+        self.connector.close()
+        if self.quick is not None:
+            self.quick.close()
 
 
 def describe(uri: str) -> str:
@@ -606,7 +620,7 @@ def open_store(group: Any, role: str) -> Store:
         connector,
         group.prefix,
         breaker=Breaker(f"redis {role} store at {describe(group.uri)}", group.breaker_open_period),
-        checker=Connector(group, attempts=0, socket_timeout=min(OUTCOME_CHECK_TIMEOUT, timeout)),
+        quick=Connector(group, attempts=0, socket_timeout=min(OUTCOME_CHECK_TIMEOUT, timeout)),
         clock_skew_margin=group.clock_skew_margin,
     )
 
@@ -615,20 +629,11 @@ def to_float(value: str | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _ping(probe: Connector) -> bool:
-    try:
-        return bool(probe.get().ping())
-    except Exception:  # noqa: BLE001 - liveness never raises
-        return False
-
-
 class ControlDriver(base.ControlDriver):
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         group = conf[control_opts.GROUP]
         self.store = open_store(group, "management")
-        # Liveness answers at once instead of waiting out the reconnection attempts.
-        self._probe = Connector(group, attempts=0)
         self._pools = PoolsController(self.store)
         self._catalogue = CatalogueController(self.store)
 
@@ -641,13 +646,10 @@ class ControlDriver(base.ControlDriver):
         return self._catalogue
 
     def is_alive(self) -> bool:
-        return _ping(self._probe)
+        return self.store.is_alive()
 
     def close(self) -> None:
-        self.store.connector.close()
-        if self.store.checker is not None:
-            self.store.checker.close()
-        self._probe.close()
+        self.store.close()
 
 
 class DataDriver(base.DataDriver):
@@ -657,7 +659,6 @@ class DataDriver(base.DataDriver):
         super().__init__(conf, control)
         group = conf[data_opts.GROUP] if options is None else options
         self.store = open_store(group, "message")
-        self._probe = Connector(group, attempts=0)
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
@@ -686,7 +687,7 @@ class DataDriver(base.DataDriver):
         return self._claims
 
     def is_alive(self) -> bool:
-        return _ping(self._probe)
+        return self.store.is_alive()
 
     def export_queue(self, name: str, project: str | None = None) -> base.QueueDump:
         return transfer.export_queue(self.store, name, project)
@@ -709,7 +710,4 @@ class DataDriver(base.DataDriver):
         return removed
 
     def close(self) -> None:
-        self.store.connector.close()
-        if self.store.checker is not None:
-            self.store.checker.close()
-        self._probe.close()
+        self.store.close()

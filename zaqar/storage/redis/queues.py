@@ -70,12 +70,19 @@ class QueueController(base.QueueController):
         )
         # The indexes live in other slots; adding to them is idempotent.
         with _finishing(doubts.queue_listed(name)):
-            self._index(scripts.INDEX_ADD, keys.project_index, name)
-            self._index(scripts.SET_ADD, self._store.all_queues, keys.member)
+            self._index("ZADD", keys.project_index, name)
+            self._index("SADD", self._store.all_queues, keys.member)
         return bool(created)
 
-    def _index(self, lua: str, key: str, member: str) -> None:
-        self._store.eval_change(lua, [key], [member], "An index of queues may have changed.")
+    def _index(
+        self,
+        command: str,
+        key: str,
+        member: str,
+        doubt: str = "An index of queues may have changed.",
+    ) -> None:
+        """``command`` (ZADD, ZREM, SADD, SREM) of ``member`` on an index of queues."""
+        self._store.eval_change(scripts.INDEX, [key], [command, member], doubt)
 
     def exists(self, name: str, project: str | None = None) -> bool:
         with self._store.talking() as client:
@@ -103,16 +110,11 @@ class QueueController(base.QueueController):
 
     def delete(self, name: str, project: str | None = None) -> None:
         keys = self._store.queue_keys(name, project)
-        self._store.eval_change(
-            scripts.INDEX_REMOVE,
-            [keys.project_index],
-            [name],
-            doubts.queue_deleted(name),
-        )
+        self._index("ZREM", keys.project_index, name, doubts.queue_deleted(name))
         # Unlisted now: a failure from here on leaves the queue partly deleted.
         partly = doubts.queue_partly_deleted(name)
         with _finishing(partly):
-            self._index(scripts.SET_REMOVE, self._store.all_queues, keys.member)
+            self._index("SREM", self._store.all_queues, keys.member)
             self._store.change(scripts.DELETE_QUEUE, keys, self._store.clock(), doubt=partly)
 
     def stats(self, name: str, project: str | None = None) -> base.QueueStats:

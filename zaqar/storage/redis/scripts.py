@@ -132,33 +132,16 @@ return 1
 )
 
 # The indexes of queues, which lie in other slots than the queues, change one member at a
-# time: KEYS[1] a project's index (a sorted set, INDEX_*) or the set of all queues (SET_*),
-# ARGV[1] the member. All return 0.
-INDEX_ADD = (
+# time: KEYS[1] a project's index (a sorted set, all scored 0) or the set of all queues,
+# ARGV[1] the command (ZADD, ZREM, SADD or SREM), ARGV[2] the member. Returns 0.
+INDEX = (
     GUARD
     + """
-redis.call('ZADD', KEYS[1], 0, ARGV[1])
-return 0
-"""
-)
-INDEX_REMOVE = (
-    GUARD
-    + """
-redis.call('ZREM', KEYS[1], ARGV[1])
-return 0
-"""
-)
-SET_ADD = (
-    GUARD
-    + """
-redis.call('SADD', KEYS[1], ARGV[1])
-return 0
-"""
-)
-SET_REMOVE = (
-    GUARD
-    + """
-redis.call('SREM', KEYS[1], ARGV[1])
+if ARGV[1] == 'ZADD' then
+  redis.call('ZADD', KEYS[1], 0, ARGV[2])
+else
+  redis.call(ARGV[1], KEYS[1], ARGV[2])
+end
 return 0
 """
 )
