@@ -52,7 +52,7 @@ from typing import Any
 import zaqar.conf
 from tools import stores
 from zaqar import bootstrap
-from zaqar.cmd import server
+from zaqar.transport.wsgi import logs
 
 #: The checkout, trimmed from file names in the report.
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +226,7 @@ def service(backend: str) -> Iterator[Any]:
 
 def server_logging() -> logging.Handler:
     """The server's logging set-up, writing to /dev/null instead of stderr."""
-    server.configure_logging()
+    logs.configure()
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process

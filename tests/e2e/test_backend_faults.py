@@ -12,19 +12,20 @@ clients use the service:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.test_postgresql_faults import PrivatePostgres, private_postgres
+from tests.api.test_postgresql_faults import private_postgres
 from tests.redis_servers import RedisProcess, private_redis
 
 from .support import SERVERS, ZaqarServer, server_env
@@ -61,20 +62,31 @@ class Client:
             connection.close()
 
 
-def redis_config(workdir: Path, port: int) -> Path:
+def redis_config(port: int) -> str:
     uri = f"redis://127.0.0.1:{port}/0"
-    config = workdir / "zaqar-faults.conf"
-    config.write_text(
-        "[drivers]\n"
-        "message_store = redis\n"
-        "management_store = redis\n"
-        "[drivers:message_store:redis]\n"
-        f"uri = {uri}\n"
-        "[drivers:management_store:redis]\n"
-        f"uri = {uri}\n",
-        encoding="utf-8",
+    return (
+        "[drivers]\nmessage_store = redis\nmanagement_store = redis\n"
+        f"[drivers:message_store:redis]\nuri = {uri}\n"
+        f"[drivers:management_store:redis]\nuri = {uri}\n"
     )
-    return config
+
+
+def postgresql_config(port: int) -> str:
+    uri = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    return (
+        f"[drivers:message_store:sqlalchemy]\nuri = {uri}\npurge_interval = 0\n"
+        f"[drivers:management_store:sqlalchemy]\nuri = {uri}\n"
+    )
+
+
+@contextlib.contextmanager
+def serving(workdir: Path, http_server: str, config_text: str) -> Iterator[ZaqarServer]:
+    """A zaqar-server (2 workers) under ``http_server`` with ``config_text`` as its config."""
+    config = workdir / "zaqar-faults.conf"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
+    with ZaqarServer(workdir, args, env=server_env(workdir), server=http_server) as server:
+        yield server
 
 
 @pytest.fixture
@@ -87,9 +99,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
 def zaqar(
     request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisProcess
 ) -> Iterator[ZaqarServer]:
-    config = redis_config(tmp_path, redis_server.port)
-    args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
-    with ZaqarServer(tmp_path, args, env=server_env(tmp_path), server=request.param) as server:
+    with serving(tmp_path, request.param, redis_config(redis_server.port)) as server:
         yield server
 
 
@@ -120,41 +130,33 @@ def assert_recovery(client: Client) -> None:
     assert client.request("POST", "/v1/queues/q/messages", [{"ttl": 300, "body": 2}])[0] == 201
 
 
+def assert_outage_and_recovery(
+    zaqar: ZaqarServer, stop: Callable[[], None], start: Callable[[], None]
+) -> None:
+    """Quick 503s while the backend is down (``stop``), service again once it is back."""
+    client = Client(zaqar)
+    assert client.request("PUT", "/v1/queues/q")[0] == 201
+    stop()
+    assert_quick_outage(client)
+    start()
+    assert_recovery(client)
+
+
 def test_with_redis_killed_every_request_gets_a_quick_503_and_then_recovers(
     zaqar: ZaqarServer, redis_server: RedisProcess
 ) -> None:
-    client = Client(zaqar)
-    assert client.request("PUT", "/v1/queues/q")[0] == 201
-    redis_server.stop()
-    assert_quick_outage(client)
-    redis_server.start()
-    assert_recovery(client)
+    assert_outage_and_recovery(zaqar, redis_server.stop, redis_server.start)
 
 
 @pytest.mark.parametrize("http_server", SERVERS)
 def test_with_postgresql_stopped_every_request_gets_a_quick_503_and_then_recovers(
     tmp_path: Path, http_server: str
 ) -> None:
-    with private_postgres() as postgres:
-        outage_and_recovery(tmp_path, postgres, http_server)
-
-
-def outage_and_recovery(tmp_path: Path, postgres: PrivatePostgres, http_server: str) -> None:
-    uri = f"postgresql+psycopg://postgres@127.0.0.1:{postgres.port}/postgres"
-    config = tmp_path / "zaqar-faults.conf"
-    config.write_text(
-        f"[drivers:message_store:sqlalchemy]\nuri = {uri}\npurge_interval = 0\n"
-        f"[drivers:management_store:sqlalchemy]\nuri = {uri}\n",
-        encoding="utf-8",
-    )
-    args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
-    with ZaqarServer(tmp_path, args, env=server_env(tmp_path), server=http_server) as zaqar:
-        client = Client(zaqar)
-        assert client.request("PUT", "/v1/queues/q")[0] == 201
-        postgres.stop()
-        assert_quick_outage(client)
-        postgres.start()
-        assert_recovery(client)
+    with (
+        private_postgres() as postgres,
+        serving(tmp_path, http_server, postgresql_config(postgres.port)) as zaqar,
+    ):
+        assert_outage_and_recovery(zaqar, postgres.stop, postgres.start)
 
 
 def test_a_post_answered_503_is_never_stored_once_a_hung_redis_resumes(

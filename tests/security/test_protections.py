@@ -8,7 +8,6 @@ import re
 import pytest
 
 from tests.api.support import Api
-from zaqar.cmd import server as server_cmd
 from zaqar.transport.wsgi import logs
 
 from .conftest import MakeStack
@@ -72,10 +71,10 @@ def test_the_request_id_is_in_every_log_line_of_the_request(
 
 
 def test_the_server_log_format_names_the_request_id() -> None:
-    assert "%(request_id)s" in server_cmd.LOG_FORMAT
+    assert "%(request_id)s" in logs.LOG_FORMAT
     record = logging.LogRecord("zaqar.x", logging.INFO, __file__, 1, "hello", None, None)
     logs.RequestIdFilter().filter(record)
-    line = logging.Formatter(server_cmd.LOG_FORMAT).format(record)
+    line = logging.Formatter(logs.LOG_FORMAT).format(record)
     assert "[-] hello" in line
 
 

@@ -21,8 +21,6 @@ from zaqar.storage import errors
 from zaqar.transport.wsgi import logs, servers
 
 LOG = logging.getLogger("zaqar.server")
-LOG_FORMAT = logs.LOG_FORMAT
-configure_logging = logs.configure
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -46,7 +44,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    configure_logging()
+    logs.configure()
     # Schema checks run alembic at start-up; its plugin chatter is not news to an operator.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args, rest = parse_args(sys.argv[1:] if argv is None else argv)

@@ -35,12 +35,6 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def _error(status: str, title: str, description: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    body = json.dumps({"title": title, "description": description}).encode("ascii")
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    return status, headers, body
-
-
 class RequestLimits:
     """414 for a request line over ``limit_request_line``, 431 for a header field over
     ``limit_request_field_size`` or more fields than ``limit_request_fields``: what gunicorn
@@ -58,14 +52,16 @@ class RequestLimits:
         refused = self._refusal(environ)
         if refused is None:
             return self.app(environ, start_response)
-        status, headers, body = refused
-        LOG.warning(
-            "%s to %s: %s", status[:3], environ.get("REMOTE_ADDR", "?"), json.loads(body)["title"]
+        status, title, description = refused
+        LOG.warning("%s to %s: %s", status[:3], environ.get("REMOTE_ADDR", "?"), title)
+        body = json.dumps({"title": title, "description": description}).encode("ascii")
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
-        start_response(status, headers)
         return [body]
 
-    def _refusal(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _refusal(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
+        """(status, title, description) of a request over the limits, else None."""
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
@@ -75,7 +71,7 @@ class RequestLimits:
         if fixed + 3 * len(path) > self.max_line:
             sent = len(urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~"))
             if fixed + sent > self.max_line:
-                return _error(
+                return (
                     "414 URI Too Long",
                     "Request line too long",
                     f"The request line is longer than {self.max_line} bytes.",
@@ -92,13 +88,13 @@ class RequestLimits:
                 continue
             fields += 1
             if name_length + 2 + len(value) > self.max_field:
-                return _error(
+                return (
                     "431 Request Header Fields Too Large",
                     "Header field too large",
                     f"A header field is longer than {self.max_field} bytes.",
                 )
         if fields > self.max_fields:
-            return _error(
+            return (
                 "431 Request Header Fields Too Large",
                 "Too many header fields",
                 f"The request has more than {self.max_fields} header fields.",

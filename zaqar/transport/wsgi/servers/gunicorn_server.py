@@ -113,11 +113,7 @@ class EdgeWorker(ThreadWorker):  # type: ignore[misc]
         try:
             chunk = conn.sock.recv(READ_SIZE)
         except (BlockingIOError, InterruptedError):
-            if not reading.registered:
-                self.poller.register(
-                    conn.sock, selectors.EVENT_READ, functools.partial(self._on_readable, conn)
-                )
-                reading.registered = True
+            self._wait_for_more(conn, reading)
             return
         except OSError:
             chunk = b""
@@ -136,6 +132,9 @@ class EdgeWorker(ThreadWorker):  # type: ignore[misc]
             reading.deadline = time.monotonic() + self.edge.body_timeout
             if reading.buffer.expects_continue:
                 self._send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+        self._wait_for_more(conn, reading)
+
+    def _wait_for_more(self, conn: TConn, reading: _Reading) -> None:
         if not reading.registered:
             self.poller.register(
                 conn.sock, selectors.EVENT_READ, functools.partial(self._on_readable, conn)
