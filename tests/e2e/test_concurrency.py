@@ -1,6 +1,6 @@
-"""Producers and consumers at once, through gunicorn, on every backend.
+"""Producers and consumers at once, through a real server, on a backend of each kind.
 
-4 producer and 4 consumer processes share 2 gunicorn workers: 10,000 messages over 4 queues,
+4 producer and 4 consumer processes share 2 server workers: 10,000 messages over 4 queues,
 each consumer claiming and deleting with the claim id, while an observer pages through every
 queue by marker. Afterwards: no message lost, none handed to two claims (claims last longer
 than the test, so every hand-out is to a live claim), and each producer's messages appear in
@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.backends import BACKENDS, BY_NAME, config_file_text
+from tests.backends import BY_NAME, config_file_text
 
-from .support import ZaqarServer, server_env
+from .support import DEFAULT_SERVER, SERVERS, ZaqarServer, server_env
 
 PRODUCERS = 4
 CONSUMERS = 4
@@ -123,19 +123,28 @@ def observe(url: str, done: Any, results: Any) -> None:
         time.sleep(0.05)  # an observer, not a load generator
 
 
-# The server runs in other processes (gunicorn workers), which a backend living only in this
-# process (mongomock) cannot reach: such backends are left out of the parameters, not skipped.
-@pytest.fixture(params=[backend.name for backend in BACKENDS if not backend.in_process_only])
+#: (HTTP server, backend) pairs of the load test: one backend of each kind under the default
+#: server (the storage suites' concurrency tests carry every backend), and the other server
+#: on Redis, the fastest store, where the server's own share of the work is largest.
+#: Backends living only in this process (mongomock) cannot serve a server's workers.
+LOADED = [
+    *[(DEFAULT_SERVER, name) for name in ("sqlite", "postgresql", "redis", "pooled-sqlite-redis")],
+    *[(other, "redis") for other in SERVERS if other != DEFAULT_SERVER],
+]
+
+
+@pytest.fixture(params=LOADED, ids=[f"{server}-{backend}" for server, backend in LOADED])
 def loaded_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ZaqarServer]:
-    backend = BY_NAME[request.param]
+    http_server, backend_name = request.param
+    backend = BY_NAME[backend_name]
     workdir: Path = tmp_path_factory.mktemp(f"zaqar-load-{backend.name}")
     backend.reset(workdir)
     config = workdir / "zaqar.conf"
     config.write_text(config_file_text(backend, workdir), encoding="utf-8")
     args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
-    with ZaqarServer(workdir, args, env=server_env(workdir)) as running:
+    with ZaqarServer(workdir, args, env=server_env(workdir), server=http_server) as running:
         yield running
 
 
