@@ -144,3 +144,16 @@ def test_every_operation_has_an_id_and_documents_its_errors() -> None:
 def test_the_document_is_package_data() -> None:
     setup_cfg = Path(__file__).parents[2] / "setup.cfg"
     assert "zaqar.transport.wsgi = openapi.json" in setup_cfg.read_text(encoding="utf-8")
+
+
+def test_the_outcome_unknown_answer_matches_its_schema() -> None:
+    """The 504 body (``errors.OutcomeUnknownError``) is what the document says it is."""
+    import jsonschema
+
+    from zaqar.transport.wsgi.errors import OutcomeUnknownError
+
+    schema = json.loads(DOCUMENT.read_text(encoding="utf-8"))["components"]["schemas"]
+    for resources in (["/v1/queues/q/messages/abc"], []):
+        body = json.loads(OutcomeUnknownError("It may have happened.", resources).to_json())
+        jsonschema.validate(body, schema["OutcomeUnknown"])
+        assert ("resources" in body) is bool(resources)
