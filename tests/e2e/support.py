@@ -85,7 +85,7 @@ def child_pids(pid: int) -> set[int]:
                 children.update(int(word) for word in path.read_text().split())
             except OSError:
                 continue
-        return {child for child in children if _is_alive(child)}
+        return {child for child in children if is_alive(child)}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -100,7 +100,8 @@ def child_pids(pid: int) -> set[int]:
     return children
 
 
-def _is_alive(pid: int) -> bool:
+def is_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is neither a zombie nor dead."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import SERVERS, ZaqarServer, child_pids, server_env, write_config
+from .support import SERVERS, ZaqarServer, child_pids, is_alive, server_env, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -165,14 +165,6 @@ def test_a_body_that_does_not_arrive_in_time_is_answered_408_under_gunicorn(
         assert request(server, "GET", "/v1/queues/edge/stats") == 200
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.parametrize("server_name", SERVERS)
 def test_a_master_killed_takes_its_workers_along_and_frees_the_port(
     tmp_path: Path, server_name: str
@@ -189,10 +181,10 @@ def test_a_master_killed_takes_its_workers_along_and_frees_the_port(
         busy.sendall(SLOW_BODY_HEAD)
         os.kill(first.pid, signal.SIGKILL)
         killed = time.monotonic()
-        while any(alive(pid) for pid in workers) and time.monotonic() - killed < 5:
+        while any(is_alive(pid) for pid in workers) and time.monotonic() - killed < 5:
             time.sleep(0.02)
         gone_after = time.monotonic() - killed
-        assert not any(alive(pid) for pid in workers), f"workers alive after {gone_after:.1f} s"
+        assert not any(is_alive(pid) for pid in workers), f"workers alive after {gone_after:.1f} s"
         assert gone_after < 1.0, f"workers took {gone_after:.2f} s to go"
         busy.close()
         (tmp_path / "second").mkdir()

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from zaqar.conf import http_limits
 from zaqar.transport.wsgi.servers import Settings, framing, lifecycle
 from zaqar.transport.wsgi.stack import WSGIApp
 
@@ -41,10 +42,27 @@ MAX_BODY_BUFFER = 1024 * 1024
 
 @dataclasses.dataclass(frozen=True)
 class EdgeSettings:
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
-    max_line: int = 4094
-    max_head: int = 8190 * 100
+    """What EdgeWorker needs of ``Settings``; the defaults are the options' (for a gunicorn
+    started without zaqar-server, as bench/compare starts its ceiling app)."""
+
+    header_timeout: float = http_limits.header_timeout.default
+    body_timeout: float = http_limits.body_timeout.default
+    max_line: int = http_limits.limit_request_line.default
+    max_head: int = (
+        http_limits.limit_request_line.default
+        + http_limits.limit_request_fields.default
+        * (http_limits.limit_request_field_size.default + 2)
+        + 4
+    )
+
+    @classmethod
+    def of(cls, settings: Settings) -> EdgeSettings:
+        return cls(
+            header_timeout=settings.header_timeout,
+            body_timeout=settings.body_timeout,
+            max_line=settings.limit_request_line,
+            max_head=settings.max_head,
+        )
 
 
 @dataclasses.dataclass
@@ -257,10 +275,5 @@ def options(settings: Settings) -> dict[str, Any]:
 
 
 def serve(settings: Settings, load_app: functools.partial[WSGIApp]) -> None:
-    EdgeWorker.edge = EdgeSettings(
-        header_timeout=settings.header_timeout,
-        body_timeout=settings.body_timeout,
-        max_line=settings.limit_request_line,
-        max_head=settings.max_head,
-    )
+    EdgeWorker.edge = EdgeSettings.of(settings)
     Server(options(settings), load_app).run()
