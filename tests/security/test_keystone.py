@@ -206,7 +206,7 @@ class _AdminOnly:
     """Stands in for the pools API, which does not exist yet (see auth.require_admin)."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = {"project": req.context.project}
+        resp.media = {"project": req.context.caller.project}
 
 
 def _with_admin_route(api: Api) -> Api:

@@ -13,6 +13,7 @@ import zaqar.conf
 from tests.api.support import Api
 from tests.backends import BY_NAME
 from zaqar import bootstrap
+from zaqar.api.validation import Limits
 from zaqar.transport.wsgi import openapi
 
 from .conftest import MakeStack
@@ -116,8 +117,31 @@ def test_the_document_is_served_at_v1_openapi_json_without_any_header(stack: Api
     resp = stack.client.simulate_get("/v1/openapi.json")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "application/json"
-    assert resp.content == DOCUMENT.read_bytes()
+    assert resp.json == json.loads(DOCUMENT.read_text(encoding="utf-8"))
     assert resp.headers["x-openstack-request-id"].startswith("req-")
+
+
+def test_the_served_document_gives_the_limits_the_server_is_configured_with(
+    make_stack: MakeStack,
+) -> None:
+    api = make_stack(
+        **{
+            "transport.max_messages_per_page": 7,
+            "transport.max_claim_ttl": 600,
+            "transport.max_messages_post_size": 4096,
+        }
+    )
+    served = api.client.simulate_get("/v1/openapi.json").json
+    parameters, schemas = served["components"]["parameters"], served["components"]["schemas"]
+    assert parameters["MessageLimit"]["schema"]["maximum"] == 7
+    assert parameters["IdsRequired"]["schema"]["maxItems"] == 7
+    assert parameters["QueueLimit"]["schema"]["maximum"] == 20  # not changed: the default
+    assert schemas["NewClaim"]["properties"]["ttl"]["maximum"] == 600
+    assert schemas["NewMessages"]["description"] == "At most 4096 bytes in all."
+    # The stored document is the one for the defaults.
+    assert openapi.for_limits(Limits.from_conf(zaqar.conf.load([], default_config_files=[]))) == (
+        openapi.document()
+    )
 
 
 def test_the_document_is_openapi_3_1_and_loads_in_schemathesis() -> None:
@@ -147,13 +171,16 @@ def test_the_document_is_package_data() -> None:
 
 
 def test_the_outcome_unknown_answer_matches_its_schema() -> None:
-    """The 504 body (``errors.OutcomeUnknownError``) is what the document says it is."""
+    """The 504 body (``errors.AnsweredError`` of an outcome unknown) is what the document
+    says it is."""
     import jsonschema
 
-    from zaqar.transport.wsgi.errors import OutcomeUnknownError
+    from zaqar.transport.errors import Answer
+    from zaqar.transport.wsgi.errors import AnsweredError
 
     schema = json.loads(DOCUMENT.read_text(encoding="utf-8"))["components"]["schemas"]
     for resources in (["/v1/queues/q/messages/abc"], []):
-        body = json.loads(OutcomeUnknownError("It may have happened.", resources).to_json())
+        answer = Answer(504, "Outcome unknown", "It may have happened.", resources)
+        body = json.loads(AnsweredError(answer).to_json())
         jsonschema.validate(body, schema["OutcomeUnknown"])
         assert ("resources" in body) is bool(resources)

@@ -1,10 +1,12 @@
-"""Errors the API layer raises for input it refuses (all map to 400)::
+"""Errors the API layer raises for input it refuses (``zaqar.transport.errors`` answers them)::
 
 APIError
-├── ValidationFailed       a value breaks a limit or rule ("Invalid API request")
-├── BadRequestBody         the body is unreadable or has the wrong shape
-├── InvalidQueueName       the queue name or project id cannot name a queue
-└── InvalidPoolName        the name cannot name a pool (admin API)
+├── ValidationFailed       a value breaks a limit or rule ("Invalid API request", 400)
+├── BadRequestBody         the body is unreadable or has the wrong shape (400)
+├── InvalidQueueName       the queue name or project id cannot name a queue (400)
+├── InvalidPoolName        the name cannot name a pool (admin API, 400)
+├── MissingClientId        the operation needs the caller's client id (400)
+└── BodyTooLarge           a request body over its limit (413)
 """
 
 from __future__ import annotations
@@ -28,3 +30,15 @@ class InvalidQueueName(APIError):
 
 class InvalidPoolName(APIError):
     pass
+
+
+class MissingClientId(APIError):
+    pass
+
+
+class BodyTooLarge(APIError):
+    """A request body larger than the limit of its route."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body may not be larger than {limit} bytes.")
+        self.limit = limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from oslo_config import cfg
 
 from zaqar.api.claims import Claims
+from zaqar.api.context import Policy
 from zaqar.api.messages import Messages
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
@@ -13,15 +14,31 @@ from zaqar.conf import default
 from zaqar.storage import base
 
 
+class Operations:
+    """The queue, message and claim operations under one API version's policy."""
+
+    def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
+        self.policy = policy
+        self.limits = limits
+        self.queues = Queues(storage, limits, policy)
+        self.messages = Messages(storage, limits, policy)
+        self.claims = Claims(storage, limits, policy)
+
+
 class Service:
     def __init__(self, conf: cfg.ConfigOpts, storage: base.DataDriver) -> None:
         self.limits = Limits.from_conf(conf)
         self.storage = storage
-        self.queues = Queues(storage, self.limits)
-        self.messages = Messages(storage, self.limits)
-        self.claims = Claims(storage, self.limits)
         #: The pools admin operations, with ``pooling`` only (there are no pools without it).
         self.pools: Pools | None = Pools(conf, storage) if conf[default.GROUP].pooling else None
+        self._versions: dict[Policy, Operations] = {}
+
+    def under(self, policy: Policy) -> Operations:
+        """The operations as API version ``policy`` reads requests."""
+        operations = self._versions.get(policy)
+        if operations is None:
+            operations = self._versions[policy] = Operations(self.storage, self.limits, policy)
+        return operations
 
     def is_alive(self) -> bool:
         return self.storage.is_alive()

@@ -22,10 +22,6 @@ KEYSTONE = "keystone"
 #: The keystone role that may use admin routes.
 ADMIN_ROLE = "admin"
 
-#: Paths served to anyone, without a token: version discovery (SPEC §8) and the OpenAPI
-#: document, which are static and hold no project's data.
-PUBLIC_PATHS = frozenset({"/", "/v1/openapi.json"})
-
 #: Identity headers auth_token writes; a client's own copies never reach the app.
 IDENTITY_HEADERS = (
     "X-Identity-Status",

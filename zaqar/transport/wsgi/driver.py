@@ -10,7 +10,7 @@ from oslo_config import cfg
 from zaqar.api.service import Service
 from zaqar.conf import http_limits
 from zaqar.storage import base
-from zaqar.transport.wsgi import auth, errors, media, middleware, stack, v1, versions
+from zaqar.transport.wsgi import auth, errors, media, middleware, stack, versions
 
 #: What a body may hold when the caller does not say (the [http] defaults).
 DEFAULT_BODY = media.BodyRules(
@@ -36,12 +36,8 @@ def build_app(
     app.req_options.auto_parse_qs_csv = True
     app.req_options.keep_blank_qs_values = False
     app.req_options.strip_url_path_trailing_slash = False
-    app.add_route("/", versions.Versions())
-    for path, resource in v1.routes(service, body):
+    for path, resource in versions.routes(service, body, policy.admin_mode):
         app.add_route(path, resource)
-    if policy.admin_mode:
-        for path, resource in v1.admin_routes(service, body):
-            app.add_route(path, resource)
     errors.install(app)
     return app
 

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import falcon
 
-from zaqar.api.errors import BadRequestBody
+from zaqar.api.errors import BadRequestBody, BodyTooLarge
 from zaqar.api.validation import INT64
 from zaqar.core import documents
 
@@ -37,14 +37,6 @@ def _finite_float(text: str) -> float:
 def _reject_constant(name: str) -> NoReturn:
     # NaN and Infinity are not JSON.
     raise ValueError(name)
-
-
-class BodyTooLarge(Exception):
-    """A request body larger than the limit of its route (answered 413)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body may not be larger than {limit} bytes.")
-        self.limit = limit
 
 
 SizeCheck = Callable[[int], None]

@@ -7,11 +7,14 @@ from typing import Any
 
 import falcon
 
-from zaqar.api import validation
+from zaqar.api.context import Caller
 from zaqar.api.errors import InvalidQueueName
-from zaqar.transport.wsgi import auth
+from zaqar.transport.wsgi import auth, versions
 
 _FORM = "application/x-www-form-urlencoded"
+
+#: The caller of the public paths, which need no headers.
+_ANONYMOUS = Caller()
 
 
 def parse_client_id(value: str) -> str:
@@ -42,11 +45,10 @@ class RequestChecks:
         self._policy = policy or auth.AuthPolicy()
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        req.context.client_id = None
-        req.context.project = None
+        req.context.caller = _ANONYMOUS
         req.context.roles = []
         req.context.auth = self._policy
-        if req.path in auth.PUBLIC_PATHS:
+        if req.path in versions.PUBLIC_PATHS:
             return
         project: str | None = None
         if self._policy.keystone:
@@ -73,7 +75,7 @@ class RequestChecks:
         _refuse_nul_parameters(req)
         client_id = req.get_header("Client-ID")
         if client_id is not None:
-            req.context.client_id = parse_client_id(client_id)
+            client_id = parse_client_id(client_id)
         if not self._policy.keystone:
             project = req.get_header("X-Project-ID")
             if project and not project.isprintable():
@@ -90,7 +92,7 @@ class RequestChecks:
                     "X-PROJECT-ID and retry."
                 ),
             )
-        req.context.project = project
+        req.context.caller = Caller(project, client_id)
 
     def process_resource(
         self,
@@ -101,6 +103,3 @@ class RequestChecks:
     ) -> None:
         # What a 503 from this responder will say it could not do.
         req.context.unavailable = getattr(resource, "unavailable", {}).get(req.method)
-        name = params.get("queue_name")
-        if name is not None:
-            validation.queue_identification(name, req.context.project)

@@ -36,7 +36,7 @@ from typing import Any
 from oslo_config import cfg
 from oslo_middleware import cors
 
-from zaqar.transport.wsgi import auth, logs
+from zaqar.transport.wsgi import auth, logs, versions
 
 WSGIApp = logs.WSGIApp
 
@@ -117,7 +117,7 @@ class AuthSwitch:
         self._identity_keys = [auth.environ_key(name) for name in auth.IDENTITY_HEADERS]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") in auth.PUBLIC_PATHS:
+        if environ.get("PATH_INFO") in versions.PUBLIC_PATHS:
             for key in self._identity_keys:
                 environ.pop(key, None)
             return self._app(environ, start_response)

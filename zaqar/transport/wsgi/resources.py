@@ -1,0 +1,278 @@
+"""The responders of the queue, message and claim routes, for every API version.
+
+A responder reads the request (path, query parameters, body), calls one operation of
+``zaqar.api`` as the request's caller, and writes what its version's views make of the
+result. What a version reads differently is in its ``Policy`` (inside the operations); what
+it shows differently is in its ``Views``; which responder serves which path is in its route
+table (``v1.py``).
+
+``unavailable`` names, per method, what a 503 from the responder says it could not do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from zaqar.api import validation
+from zaqar.api.service import Operations, Service
+from zaqar.storage import base
+from zaqar.transport.wsgi import media, params
+from zaqar.transport.wsgi.views import Views
+
+QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
+MESSAGE_LIST_PARAMS = (
+    ("marker", str),
+    ("limit", int),
+    ("echo", bool),
+    ("include_claimed", bool),
+)
+
+
+def _answer(resp: falcon.Response, document: Any, status: str = falcon.HTTP_200) -> None:
+    """``document`` as JSON, or 204 when the views had nothing to show."""
+    if document is None:
+        resp.status = falcon.HTTP_204
+    else:
+        media.write_json(resp, document, status)
+
+
+def _next(req: falcon.Request, given: dict[str, Any], page: base.Page[Any]) -> str | None:
+    """The link to the page after ``page``: the request's parameters with its marker."""
+    if page.next_marker is None:
+        return None
+    return params.next_link(req.path, given, page.next_marker)
+
+
+class Ping:
+    """Whether the storage answers: 204, or 503."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.status = falcon.HTTP_204 if self._service.is_alive() else falcon.HTTP_503
+
+    def on_head(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.status = falcon.HTTP_204
+
+
+class Queues:
+    unavailable = {"GET": "Queues could not be listed."}
+
+    def __init__(self, operations: Operations, views: Views) -> None:
+        self._queues = operations.queues
+        self._views = views
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_location = params.request_location(req)
+        given = params.read(req, QUEUE_LIST_PARAMS)
+        detailed = given.get("detailed", False)
+        page = self._queues.list(
+            given.get("marker"), given.get("limit"), detailed, caller=req.context.caller
+        )
+        _answer(resp, self._views.queue_page(page, detailed, _next(req, given, page)))
+
+
+class Queue:
+    """v1's queue: PUT creates it (the body is ignored), GET and HEAD say whether it exists."""
+
+    unavailable = {
+        "PUT": "Queue could not be created.",
+        "GET": "Queue could not be queried.",
+        "HEAD": "Queue could not be queried.",
+        "DELETE": "Queue could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations) -> None:
+        self._queues = operations.queues
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        created = self._queues.create(queue_name, caller=req.context.caller)
+        resp.status = falcon.HTTP_201 if created else falcon.HTTP_204
+        resp.location = req.path
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        exists = self._queues.exists(queue_name, caller=req.context.caller)
+        resp.status = falcon.HTTP_204 if exists else falcon.HTTP_404
+        resp.content_location = req.path
+
+    on_head = on_get
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        self._queues.delete(queue_name, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
+class Metadata:
+    unavailable = {
+        "GET": "Queue metadata could not be retrieved.",
+        "PUT": "Metadata could not be updated.",
+    }
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._queues = operations.queues
+        self._limits = operations.limits
+        self._body = body
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        metadata = self._queues.get_metadata(queue_name, caller=req.context.caller)
+        resp.content_location = req.path
+        media.write_json(resp, metadata)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        limits = self._limits
+        self._queues.set_metadata(
+            queue_name,
+            lambda: self._body.read_object(
+                req, limits.max_queue_metadata, lambda size: validation.metadata_size(size, limits)
+            ),
+            caller=req.context.caller,
+        )
+        resp.status = falcon.HTTP_204
+        resp.location = req.path
+
+
+class Stats:
+    unavailable = {"GET": "Queue stats could not be read."}
+
+    def __init__(self, operations: Operations, views: Views) -> None:
+        self._queues = operations.queues
+        self._views = views
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        stats = self._queues.stats(queue_name, caller=req.context.caller)
+        resp.content_location = req.path
+        media.write_json(resp, self._views.stats(queue_name, stats))
+
+
+class Messages:
+    unavailable = {
+        "POST": "Messages could not be enqueued.",
+        "GET": "Messages could not be listed.",
+        "DELETE": "Messages could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations, views: Views, body: media.BodyRules) -> None:
+        self._messages = operations.messages
+        self._limits = operations.limits
+        self._views = views
+        self._body = body
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        limits = self._limits
+        ids = self._messages.post(
+            queue_name,
+            lambda: self._body.read_array(
+                req, limits.max_messages_post_size, lambda size: validation.post_size(size, limits)
+            ),
+            caller=req.context.caller,
+        )
+        resp.location = f"{req.path}?ids={','.join(ids)}"
+        media.write_json(resp, self._views.posted(queue_name, ids), falcon.HTTP_201)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        resp.content_location = params.request_location(req)
+        caller = req.context.caller
+        ids = req.get_param_as_list("ids")
+        if ids is not None:
+            found = self._messages.bulk_get(queue_name, ids, caller=caller)
+            _answer(resp, self._views.messages(queue_name, found))
+            return
+        given = params.read(req, MESSAGE_LIST_PARAMS)
+        page = self._messages.list(
+            queue_name,
+            given.get("marker"),
+            given.get("limit"),
+            given.get("echo", False),
+            given.get("include_claimed", False),
+            caller=caller,
+        )
+        _answer(resp, self._views.message_page(queue_name, page, _next(req, given, page)))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        ids = req.get_param_as_list("ids", required=True)
+        self._messages.bulk_delete(queue_name, ids, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
+class Message:
+    unavailable = {
+        "GET": "Message could not be retrieved.",
+        "DELETE": "Message could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations, views: Views) -> None:
+        self._messages = operations.messages
+        self._views = views
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, message_id: str
+    ) -> None:
+        message = self._messages.get(queue_name, message_id, caller=req.context.caller)
+        resp.content_location = params.request_location(req)
+        media.write_json(resp, self._views.message(queue_name, message))
+
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, message_id: str
+    ) -> None:
+        claim_id = req.get_param("claim_id")
+        self._messages.delete(queue_name, message_id, claim_id, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
+class Claims:
+    unavailable = {"POST": "Claim could not be created."}
+
+    def __init__(self, operations: Operations, views: Views, body: media.BodyRules) -> None:
+        self._claims = operations.claims
+        self._views = views
+        self._body = body
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        claim = self._claims.create(
+            queue_name,
+            lambda: self._body.read_object(req),
+            req.get_param_as_int("limit"),
+            caller=req.context.caller,
+        )
+        if claim is None:
+            resp.status = falcon.HTTP_204
+            return
+        resp.location = f"{req.path}/{claim.id}"
+        media.write_json(resp, self._views.claimed(queue_name, claim), falcon.HTTP_201)
+
+
+class Claim:
+    unavailable = {
+        "GET": "Claim could not be queried.",
+        "PATCH": "Claim could not be updated.",
+        "DELETE": "Claim could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations, views: Views, body: media.BodyRules) -> None:
+        self._claims = operations.claims
+        self._views = views
+        self._body = body
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
+    ) -> None:
+        claim = self._claims.get(queue_name, claim_id, caller=req.context.caller)
+        resp.content_location = params.request_location(req)
+        media.write_json(resp, self._views.claim(queue_name, claim, req.path))
+
+    def on_patch(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
+    ) -> None:
+        self._claims.update(
+            queue_name, claim_id, lambda: self._body.read_object(req), caller=req.context.caller
+        )
+        resp.status = falcon.HTTP_204
+
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
+    ) -> None:
+        self._claims.delete(queue_name, claim_id, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
