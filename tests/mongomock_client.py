@@ -49,7 +49,10 @@ class LockedCollection:
                     result = list(result)
                 return result
 
-        return locked if self._fault is None else self._fault(name, locked)
+        wrapped = locked if self._fault is None else self._fault(name, locked)
+        # The driver tells changes from reads by the collection method's name.
+        wrapped.__name__ = name
+        return wrapped
 
 
 class LockedDatabase:

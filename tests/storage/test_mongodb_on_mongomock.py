@@ -18,7 +18,7 @@ from typing import Any
 import pymongo
 import pytest
 from oslo_config import cfg
-from pymongo.errors import AutoReconnect, NetworkTimeout
+from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
 from pymongo.write_concern import WriteConcern
 
 import zaqar.conf
@@ -42,25 +42,38 @@ GROUPS = ("drivers:message_store:mongodb", "drivers:management_store:mongodb")
 
 class Outage:
     """A fault for ``LockedClient``: counts calls per method; fails every call while ``down``
-    and every call of the methods in ``broken``; runs the next ``fail_after_running[name]``
-    calls of a method and then fails them, as when only the reply is lost."""
+    (no server can be selected) and every call of the methods in ``broken`` (a connection
+    lost on the way, which may or may not have carried the operation); runs the next
+    ``fail_after_running[name]`` calls of a method and then fails them, as when only the
+    reply is lost; likewise
+    ``time_out_after_running``, with the timeout of a server that stopped answering, after
+    which the server stays away when ``away_after_timeout``."""
 
     def __init__(self) -> None:
         self.down = False
         self.calls: Counter[str] = Counter()
         self.fail_after_running: Counter[str] = Counter()
+        self.time_out_after_running: Counter[str] = Counter()
+        self.away_after_timeout = False
         self.broken: set[str] = set()
 
     def __call__(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
-            if self.down or name in self.broken:
+            if self.down:
+                # pymongo finds no server to send the operation to: nothing was sent.
+                raise ServerSelectionTimeoutError("no server answers (test double)")
+            if name in self.broken:
                 raise AutoReconnect("connection refused (test double)")
             result = call(*args, **kwargs)
             if self.fail_after_running[name] > 0:
                 # The operation took place; only its reply was lost.
                 self.fail_after_running[name] -= 1
                 raise AutoReconnect("connection reset (test double)")
+            if self.time_out_after_running[name] > 0:
+                self.time_out_after_running[name] -= 1
+                self.down = self.away_after_timeout
+                raise NetworkTimeout("timed out (test double)")
             return result
 
         return run
@@ -74,6 +87,8 @@ def make_conf(**options: Any) -> cfg.ConfigOpts:
         conf.set_override("uri", "mongodb://mongomock.invalid/", group=group)
         conf.set_override("reconnect_sleep", 0.0, group=group)
         conf.set_override("max_retry_sleep", 0.001, group=group)
+        # The tests of outages see every attempt; the breaker's own test turns it on.
+        conf.set_override("breaker_open_period", 0.0, group=group)
         for name, value in options.items():
             conf.set_override(name, value, group=group)
     return conf
@@ -257,6 +272,110 @@ def test_an_operation_that_timed_out_is_not_repeated(driver: DataDriver) -> None
     with pytest.raises(errors.ServiceUnavailable):
         driver.store.call(slow)
     assert calls == [1]
+
+
+def test_a_change_that_timed_out_is_outcome_unknown_not_unavailable(
+    driver: DataDriver, outage: Outage
+) -> None:
+    """A 503 promises nothing changed; a change sent to a server that stopped answering
+    may still be applied."""
+    driver.queue_controller.create("q")
+    driver.message_controller.post("q", [base.NewMessage(60, 1)], uuid.uuid4().hex)
+    claim = driver.claim_controller.create("q", 60, 60, 1)
+    assert claim is not None
+    outage.time_out_after_running["update_many"] = 1
+    before = outage.calls["update_many"]
+    with pytest.raises(errors.OutcomeUnknown):
+        driver.claim_controller.update("q", claim.id, 120, 60)
+    assert outage.calls["update_many"] == before + 1  # never repeated
+
+
+def test_every_change_the_driver_recognises_is_a_pymongo_collection_method() -> None:
+    for name in mongo_store._WRITES:
+        assert callable(getattr(pymongo.collection.Collection, name)), name
+
+
+def test_a_change_no_server_was_selected_for_is_unavailable(driver: DataDriver) -> None:
+    def insert_one() -> None:  # named as the collection method, which counts as a change
+        raise pymongo.errors.ServerSelectionTimeoutError("no primary (test double)")
+
+    with pytest.raises(errors.ServiceUnavailable) as raised:
+        driver.store.call(insert_one, retry=False)
+    assert not isinstance(raised.value, errors.OutcomeUnknown)
+
+
+def test_a_post_whose_commit_timed_out_but_landed_is_stored(
+    driver: DataDriver, outage: Outage
+) -> None:
+    driver.queue_controller.create("q")
+    outage.time_out_after_running["update_one"] = 1
+    ids = driver.message_controller.post("q", [base.NewMessage(60, 1)], uuid.uuid4().hex)
+    page = driver.message_controller.list("q", echo=True)
+    assert [message.id for message in page.items] == ids
+
+
+def test_a_post_whose_insert_timed_out_is_removed_then_unavailable(
+    driver: DataDriver, outage: Outage
+) -> None:
+    """The insert landed, its reply did not: the batch is removed before the 503, so it
+    can never show up afterwards, and the queue takes the next post at once."""
+    driver.queue_controller.create("q")
+    outage.time_out_after_running["insert_many"] = 1
+    with pytest.raises(errors.ServiceUnavailable) as raised:
+        driver.message_controller.post("q", [base.NewMessage(60, 1)], uuid.uuid4().hex)
+    assert not isinstance(raised.value, errors.OutcomeUnknown)
+    assert driver.queue_controller.stats("q").total == 0
+    ids = driver.message_controller.post("q", [base.NewMessage(60, 2)], uuid.uuid4().hex)
+    page = driver.message_controller.list("q", echo=True)
+    assert [message.id for message in page.items] == ids
+
+
+def test_a_post_that_timed_out_on_a_server_then_away_names_its_ids(
+    driver: DataDriver, outage: Outage
+) -> None:
+    driver.queue_controller.create("q")
+    outage.time_out_after_running["insert_many"] = 1
+    outage.away_after_timeout = True
+    with pytest.raises(errors.OutcomeUnknown) as raised:
+        driver.message_controller.post(
+            "q", [base.NewMessage(60, 1), base.NewMessage(60, 2)], uuid.uuid4().hex
+        )
+    assert len(raised.value.message_ids) == 2
+    outage.down = False
+    # Never committed: the documents stay invisible, and once the lock's lease is over the
+    # next post clears them away.
+    assert driver.message_controller.bulk_get("q", raised.value.message_ids) == []
+    clock = driver.store.clock
+    assert isinstance(clock, Clock)
+    clock.advance(mongo_messages.POST_LEASE + 1)
+    ids = driver.message_controller.post("q", [base.NewMessage(60, 3)], uuid.uuid4().hex)
+    page = driver.message_controller.list("q", echo=True)
+    assert [message.id for message in page.items] == ids
+
+
+def test_the_breaker_answers_at_once_while_the_server_is_away_then_probes(
+    server: Any, use_client: Callable[[LockedClient], LockedClient], outage: Outage
+) -> None:
+    use_client(LockedClient(server, fault=outage))
+    conf = make_conf(breaker_open_period=0.3)
+    control = ControlDriver(conf)
+    data = DataDriver(conf, control)
+    try:
+        data.queue_controller.create("q")
+        outage.down = True
+        with pytest.raises(errors.ServiceUnavailable):
+            data.queue_controller.exists("q")
+        outage.calls.clear()
+        with pytest.raises(errors.ServiceUnavailable):
+            data.queue_controller.exists("q")
+        assert outage.calls == Counter()  # not tried: the breaker is open
+        outage.down = False
+        time.sleep(0.35)  # the open period is over: the next request probes
+        assert data.queue_controller.exists("q") is True
+        assert not data.store.breaker.is_open
+    finally:
+        data.close()
+        control.close()
 
 
 def test_a_connection_lost_briefly_is_ridden_out(driver: DataDriver, outage: Outage) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
+from zaqar.conf.breaker import breaker_open_period
+
 GROUP = "drivers:message_store:mongodb"
 
 uri = cfg.StrOpt(
@@ -60,11 +62,12 @@ max_retry_jitter = cfg.FloatOpt(
 
 max_reconnect_attempts = cfg.IntOpt(
     "max_reconnect_attempts",
-    default=10,
+    default=1,
     min=0,
     help="Times an operation is tried again after the connection failed or no suitable "
     "server (a primary) could be selected, before answering 503. Every operation the "
-    "driver repeats is safe to run twice.",
+    "driver repeats is safe to run twice. The default fails fast (a refused or dead server "
+    "gives 503 in under a second); about 10 rides out a replica-set election instead.",
 )
 
 reconnect_sleep = cfg.FloatOpt(
@@ -77,12 +80,11 @@ reconnect_sleep = cfg.FloatOpt(
 
 server_selection_timeout = cfg.FloatOpt(
     "server_selection_timeout",
-    default=1.0,
+    default=0.4,
     min=0.01,
     help="Seconds one attempt waits for a suitable server (pymongo's "
     "serverSelectionTimeoutMS). With max_reconnect_attempts this bounds how long a request "
-    "rides out a replica-set election before answering 503: about 15 seconds with the "
-    "defaults, inside the server's request_timeout.",
+    "waits for a primary before answering 503: under a second with the defaults.",
 )
 
 connect_timeout = cfg.FloatOpt(
@@ -97,7 +99,8 @@ socket_timeout = cfg.FloatOpt(
     default=5.0,
     min=0.01,
     help="Seconds to wait for a server's answer to one operation (socketTimeoutMS). An "
-    "operation that timed out is answered with 503, not tried again: the server is busy.",
+    "operation that timed out is not tried again (the server is busy): a read answers 503, "
+    "a change 504 (its outcome is unknown) unless the driver can find it out.",
 )
 
 unreliable = cfg.BoolOpt(
@@ -123,6 +126,7 @@ COMMON_OPTS = [
     connect_timeout,
     socket_timeout,
     unreliable,
+    breaker_open_period,
 ]
 
 ALL_OPTS = [*COMMON_OPTS[:2], partitions, *COMMON_OPTS[2:]]

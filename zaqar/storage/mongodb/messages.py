@@ -128,8 +128,17 @@ class MessageController(base.MessageController):
         ids = list(dict.fromkeys(value for value in message_ids if is_id(value)))
         if not ids:
             return []
+        committed = watermark(self._store, self._layout, queue, project)
+        if committed is None:
+            return []
         now = self._store.clock()
-        query = {"_id": {"$in": ids}, **message_key(queue, project), "e": {"$gt": now}}
+        # Below the watermark only: a batch whose post failed is never seen, even by id.
+        query = {
+            "_id": {"$in": ids},
+            **message_key(queue, project),
+            "k": {"$lt": committed},
+            "e": {"$gt": now},
+        }
         messages = self._layout.messages_of(project, queue)
         found = self._store.find(messages, query, FIELDS, sort=[("k", 1)])
         return [to_message(doc, now) for doc in found]
@@ -150,7 +159,11 @@ class MessageController(base.MessageController):
         now = self._store.clock()
         ids = [new_id() for _ in messages]
         token = new_id()
-        first = self._lock(queue, project, token)
+        try:
+            first = self._lock(queue, project, token)
+        except errors.OutcomeUnknown as doubt:
+            # Nothing of the batch was sent: at worst the lock is ours until its lease ends.
+            raise errors.ServiceUnavailable(doubt.doubt) from doubt
         collection = self._layout.messages_of(project, queue)
         records = [
             {
@@ -172,10 +185,45 @@ class MessageController(base.MessageController):
         try:
             self._insert(collection, records, queue, project, token, first)
             self._commit(collection, queue, project, token, ids, first)
+        except errors.OutcomeUnknown as doubt:
+            return self._settle(collection, queue, project, token, ids, first, doubt)
         except BaseException:
             self._abandon(collection, queue, project, token, ids, first)
             raise
         return ids
+
+    def _settle(
+        self,
+        collection: Collection[Document],
+        queue: str,
+        project: str | None,
+        token: str,
+        ids: builtins.list[str],
+        first: int,
+        doubt: errors.OutcomeUnknown,
+    ) -> builtins.list[str]:
+        """After a write of a post got no answer: the ids when the batch is committed;
+        ServiceUnavailable once its documents are removed, so that even a write the server
+        applies late cannot show them; OutcomeUnknown, naming them, when neither can be
+        found out."""
+        try:
+            committed = watermark(self._store, self._layout, queue, project)
+            if committed is not None and committed > first:
+                mine = self._store.call(collection.find_one, {"_id": ids[0]}, {"k": 1})
+                if mine is not None and mine["k"] == first:
+                    return ids
+            # Not committed: removing our documents makes a commit that lands late (it
+            # only moves the watermark) show nothing, and an insert that lands late leaves
+            # invisible leftovers above the watermark, which the next poster clears.
+            self._store.call(collection.delete_many, {"_id": {"$in": ids}, "k": {"$gte": first}})
+            self._store.call(
+                self._layout.queues.update_one,
+                {**queue_key(queue, project), "l.id": token},
+                {"$unset": {"l": ""}},
+            )
+        except errors.StorageError as error:
+            raise errors.OutcomeUnknown(doubt.doubt, ids) from error
+        raise errors.ServiceUnavailable(f"{doubt.doubt} The batch was not stored.") from doubt
 
     def _lock(self, queue: str, project: str | None, token: str) -> int:
         """Take the queue's posting lock; returns the queue's next marker."""

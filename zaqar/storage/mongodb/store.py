@@ -19,6 +19,7 @@ from pymongo.database import Database
 from pymongo.write_concern import WriteConcern
 
 from zaqar.storage import errors
+from zaqar.storage.breaker import Breaker
 
 LOG = logging.getLogger(__name__)
 
@@ -62,6 +63,25 @@ _REFUSED_CODES = frozenset(
         50,  # MaxTimeMSExpired
         64,  # WriteConcernFailed
         262,  # ExceededTimeLimit
+    }
+)
+
+
+#: Collection methods that change data. When one loses its reply, the change may have been
+#: applied (or may be applied later, by a server that is only slow): its outcome is unknown.
+_WRITES = frozenset(
+    {
+        "insert_one",
+        "insert_many",
+        "update_one",
+        "update_many",
+        "replace_one",
+        "delete_one",
+        "delete_many",
+        "find_one_and_update",
+        "find_one_and_delete",
+        "find_one_and_replace",
+        "bulk_write",
     }
 )
 
@@ -118,6 +138,7 @@ class Store:
         self.max_retry_jitter = float(group.max_retry_jitter)
         self.reconnect_attempts = int(group.max_reconnect_attempts)
         self.reconnect_sleep = float(group.reconnect_sleep)
+        self.breaker = Breaker(f"mongodb store {group.database}", group.breaker_open_period)
         self.client = self._connect(group)
         try:
             self.write_concern = self._write_concern(group)
@@ -185,39 +206,59 @@ class Store:
         self, operation: Callable[..., T], /, *args: Any, retry: bool = True, **kwargs: Any
     ) -> T:
         """``operation(*args, **kwargs)``, run again after a lost connection, with pymongo's
-        errors translated.
+        errors translated, behind the store's circuit breaker.
 
         Every operation run with ``retry`` must be safe to run twice: pymongo may have sent
         it before the connection dropped. Others still get pymongo's own single retry of
         retryable writes, which the server deduplicates.
+
+        A change (a collection method of ``_WRITES``) that may have reached the server and
+        got no answer raises ``OutcomeUnknown``, never ``ServiceUnavailable``: a 503 says
+        that nothing was changed. Only when no server could be selected was nothing sent.
         """
+        changes = getattr(operation, "__name__", "") in _WRITES
         attempt = 0
-        while True:
-            try:
-                return operation(*args, **kwargs)
-            except (mongo_errors.DuplicateKeyError, mongo_errors.BulkWriteError):
-                raise  # a conflict the controllers resolve
-            except mongo_errors.NetworkTimeout as error:
-                # The server took socket_timeout to not answer: it is busy, and asking again
-                # would only add to its load and hold the request past its time.
-                LOG.warning("MongoDB did not answer in time: %s", error)
-                raise errors.ServiceUnavailable(error.__class__.__name__) from error
-            except mongo_errors.ConnectionFailure as error:
-                failure: Exception = error
-            except mongo_errors.OperationFailure as error:
-                if error.code in _REFUSED_CODES:
-                    LOG.error("MongoDB refused an operation: %s", error.__class__.__name__)
-                    raise errors.ServiceUnavailable(error.__class__.__name__) from error
-                if error.code not in _AWAY_CODES:
-                    raise errors.StorageError(f"MongoDB error {error.code}") from error
-                failure = error
-            except mongo_errors.PyMongoError as error:
-                raise errors.StorageError(f"MongoDB error: {error.__class__.__name__}") from error
-            if not retry or attempt >= self.reconnect_attempts:
-                LOG.warning("MongoDB unavailable: %s", failure)
-                raise errors.ServiceUnavailable(failure.__class__.__name__) from failure
-            time.sleep(min(self.reconnect_sleep * 2**attempt, MAX_RECONNECT_SLEEP))
-            attempt += 1
+        with self.breaker.attempt() as reach:
+            while True:
+                try:
+                    return operation(*args, **kwargs)
+                except (mongo_errors.DuplicateKeyError, mongo_errors.BulkWriteError):
+                    raise  # a conflict the controllers resolve
+                except mongo_errors.NetworkTimeout as error:
+                    # The server took socket_timeout to not answer: it is busy, and asking
+                    # again would only add to its load and hold the request past its time.
+                    LOG.warning("MongoDB did not answer in time: %s", error)
+                    reach.unreachable()
+                    raise self._lost(error, changes) from error
+                except mongo_errors.ConnectionFailure as error:
+                    failure: Exception = error
+                except mongo_errors.OperationFailure as error:
+                    if error.code in _REFUSED_CODES:
+                        LOG.error("MongoDB refused an operation: %s", error.__class__.__name__)
+                        raise errors.ServiceUnavailable(error.__class__.__name__) from error
+                    if error.code not in _AWAY_CODES:
+                        raise errors.StorageError(f"MongoDB error {error.code}") from error
+                    failure = error
+                except mongo_errors.PyMongoError as error:
+                    raise errors.StorageError(
+                        f"MongoDB error: {error.__class__.__name__}"
+                    ) from error
+                if not retry or attempt >= self.reconnect_attempts:
+                    LOG.warning("MongoDB unavailable: %s", failure)
+                    if isinstance(failure, mongo_errors.ConnectionFailure):
+                        reach.unreachable()
+                    raise self._lost(failure, changes) from failure
+                time.sleep(min(self.reconnect_sleep * 2**attempt, MAX_RECONNECT_SLEEP))
+                attempt += 1
+
+    @staticmethod
+    def _lost(failure: Exception, changes: bool) -> errors.StorageError:
+        """What a failure that ended an operation means to its caller."""
+        name = failure.__class__.__name__
+        sent = not isinstance(failure, mongo_errors.ServerSelectionTimeoutError)
+        if changes and sent:
+            return errors.OutcomeUnknown(f"MongoDB did not answer a change ({name}).")
+        return errors.ServiceUnavailable(name)
 
     def find(
         self, collection: Collection[Document], /, *args: Any, **kwargs: Any
