@@ -7,9 +7,11 @@ import pytest
 from tests.backends import BACKENDS
 from zaqar.storage import base, errors
 
-# Only the stores that can record a move (MongoDB cannot yet).
+# Every management store records moves.
 pytestmark = pytest.mark.parametrize(
-    "backend", [b.name for b in BACKENDS if b.driver in ("sqlalchemy", "redis")], indirect=True
+    "backend",
+    [b.name for b in BACKENDS if b.driver in ("sqlalchemy", "redis", "mongodb")],
+    indirect=True,
 )
 
 

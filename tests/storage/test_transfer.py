@@ -16,7 +16,7 @@ from .support import Clock, Post
 
 pytestmark = pytest.mark.parametrize(
     "backend",
-    [b.name for b in BACKENDS if b.driver in ("sqlalchemy", "redis")],
+    [b.name for b in BACKENDS if b.driver in ("sqlalchemy", "redis", "mongodb")],
     indirect=True,
 )
 

@@ -58,6 +58,7 @@ from oslo_config import cfg
 from zaqar.conf import drivers_management_store_mongodb as control_opts
 from zaqar.conf import drivers_message_store_mongodb as data_opts
 from zaqar.storage import base
+from zaqar.storage.mongodb import transfer
 from zaqar.storage.mongodb.claims import ClaimController
 from zaqar.storage.mongodb.messages import MessageController
 from zaqar.storage.mongodb.pools import CatalogueController, PoolsController
@@ -134,6 +135,12 @@ class DataDriver(base.DataDriver):
 
     def is_alive(self) -> bool:
         return self.store.ping()
+
+    def export_queue(self, name: str, project: str | None = None) -> base.QueueDump:
+        return transfer.export_queue(self.store, self.layout, name, project)
+
+    def import_queue(self, name: str, project: str | None, dump: base.QueueDump) -> None:
+        transfer.import_queue(self.store, self.layout, name, project, dump)
 
     def gc(self) -> int:
         """Delete expired messages now (MongoDB's TTL monitor would, an hour later)."""

@@ -156,6 +156,50 @@ class CatalogueController(base.CatalogueController):
     def get(self, project: str | None, queue: str) -> str | None:
         return self._find(project, queue)
 
+    def placement(self, project: str | None, queue: str) -> base.Placement | None:
+        found = self._store.call(
+            self._entries.find_one, {"p": stored_project(project), "q": queue}, {"s": 1, "m": 1}
+        )
+        return None if found is None else base.Placement(str(found["s"]), found.get("m"))
+
+    def begin_move(self, project: str | None, queue: str, target: str) -> base.Placement:
+        key = {"p": stored_project(project), "q": queue}
+        for _ in range(self._store.max_attempts):
+            current = self.placement(project, queue)
+            if current is None:
+                raise errors.QueueDoesNotExist(queue, project)
+            if current.pool == target:
+                raise errors.Conflict(f"queue {queue} is already on pool {target}")
+            if current.moving_to == target:
+                return current
+            if current.moving_to is not None:
+                raise errors.Conflict(f"queue {queue} is already moving to {current.moving_to}")
+            # The target holds the queue from now on, so it cannot be deleted under the move.
+            if not self._hold(target, 1):
+                raise errors.PoolDoesNotExist(target)
+            marked = self._store.call(
+                self._entries.update_one,
+                {**key, "s": current.pool, "m": None},
+                {"$set": {"m": target}},
+            )
+            if marked.matched_count:
+                return base.Placement(current.pool, target)
+            self._hold(target, -1)  # the entry changed meanwhile: look again
+        raise errors.ServiceUnavailable(f"queue {queue} kept changing while its move began")
+
+    def end_move(self, project: str | None, queue: str, done: bool) -> None:
+        current = self.placement(project, queue)
+        if current is None or current.moving_to is None:
+            return
+        key = {"p": stored_project(project), "q": queue, "s": current.pool, "m": current.moving_to}
+        if done:
+            change: Document = {"$set": {"s": current.moving_to}, "$unset": {"m": ""}}
+            released = current.pool
+        else:
+            change, released = {"$unset": {"m": ""}}, current.moving_to
+        if self._store.call(self._entries.update_one, key, change).matched_count:
+            self._hold(released, -1)
+
     def insert(self, project: str | None, queue: str, pool: str) -> str:
         entry = {"p": stored_project(project), "q": queue, "s": pool}
         for _ in range(self._store.max_attempts):
@@ -205,6 +249,8 @@ class CatalogueController(base.CatalogueController):
         found = self._store.call(self._entries.find_one_and_delete, key, retry=False)
         if found is not None:
             self._hold(str(found["s"]), -1)
+            if found.get("m") is not None:  # it was moving: the target held it too
+                self._hold(str(found["m"]), -1)
 
     def list(
         self, project: str | None, marker: str | None = None, limit: int = 10
