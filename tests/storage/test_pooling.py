@@ -81,6 +81,24 @@ def test_queues_spread_over_pools_by_weight_and_live_in_one_pool_only(
         assert stats.free == 1
 
 
+def test_a_detailed_listing_fills_its_page_past_queues_deleted_meanwhile(
+    pooled: pooling.DataDriver, tmp_path: Path
+) -> None:
+    pools: base.PoolsController = pooled.control.pools_controller  # type: ignore[attr-defined]
+    pools.create("one", 1, _sqlite_pool(tmp_path, "one"))
+    for name in ("a", "b", "c", "d"):
+        pooled.queue_controller.create(name, "p", {"name": name})
+    # Deleted from their pool but still catalogued: as between the two reads of a listing.
+    for name in ("a", "b"):
+        pooled.pool_driver("one").queue_controller.delete(name, "p")
+
+    page = pooled.queue_controller.list("p", limit=2, detailed=True)
+    assert [queue.name for queue in page.items] == ["c", "d"]
+    assert page.next_marker == "d"
+    rest = pooled.queue_controller.list("p", marker="d", limit=2, detailed=True)
+    assert rest == base.Page([], None)
+
+
 def test_weight_zero_takes_no_new_queues_and_no_pool_means_503(
     pooled: pooling.DataDriver, tmp_path: Path
 ) -> None:

@@ -340,20 +340,27 @@ class QueueController(base.QueueController):
         limit: int = 10,
         detailed: bool = False,
     ) -> base.Page[base.Queue]:
-        page = self._pooled.catalogue.list(project, marker, limit)
         items: list[base.Queue] = []
-        for name, pool in page.items:
-            if not detailed:
-                items.append(base.Queue(name))
-                continue
-            try:
-                metadata = self._pooled.pool_driver(pool).queue_controller.get_metadata(
-                    name, project
-                )
-            except errors.QueueDoesNotExist:
-                continue  # deleted between the two reads
-            items.append(base.Queue(name, metadata))
-        return base.Page(items, page.next_marker)
+        while True:
+            wanted = limit - len(items)
+            page = self._pooled.catalogue.list(project, marker, wanted)
+            for name, pool in page.items:
+                if not detailed:
+                    items.append(base.Queue(name))
+                    continue
+                try:
+                    metadata = self._pooled.pool_driver(pool).queue_controller.get_metadata(
+                        name, project
+                    )
+                except errors.QueueDoesNotExist:
+                    continue  # deleted between the two reads
+                items.append(base.Queue(name, metadata))
+            if page.next_marker is not None:
+                marker = page.next_marker
+            # A page left short by queues deleted meanwhile is filled up from the catalogue:
+            # an empty page would end the client's paging before the last queue.
+            if len(items) >= limit or len(page.items) < wanted:
+                return base.Page(items, marker if items else None)
 
     def create(
         self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
