@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make serve   set up a virtualenv and run the server on the embedded SQLite default
-#   make test    set up and run every check (lint, format, types, config sample, tests)
+#   make test    set up and run every check (lint, format, types, import layers, config
+#                sample, tests)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck config-sample config-check pytest clean
+.PHONY: serve test lint typecheck layers config-sample config-check pytest clean
 
 $(STAMP): setup.py setup.cfg requirements.txt test-requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(STAMP): setup.py setup.cfg requirements.txt test-requirements.txt constraints.
 serve: $(STAMP)
 	$(BIN)/zaqar-server $(ARGS)
 
-test: lint typecheck config-check pytest
+test: lint typecheck layers config-check pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check zaqar tests tools bench bench/compare setup.py
@@ -27,6 +28,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy zaqar
+
+# The import contracts of setup.cfg's [importlinter] sections: which layer may import which.
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 # zaqar's own options, plus the libraries' groups it reads: [keystone_authtoken], [cors].
 CONFIG_NAMESPACES := --namespace zaqar --namespace keystonemiddleware.auth_token \

@@ -23,7 +23,7 @@ import zaqar.conf
 from tests.faults import BOUND, HEADERS, served, timed
 from tests.redis_servers import RedisProcess, private_redis, redis_conf
 from zaqar import bootstrap
-from zaqar.storage.redis.driver import OUTCOME_CHECK_TIMEOUT
+from zaqar.storage.redis.store import OUTCOME_CHECK_TIMEOUT
 from zaqar.storage.sqlalchemy.driver import ControlDriver
 
 from .support import Api, message_id

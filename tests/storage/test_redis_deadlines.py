@@ -15,6 +15,7 @@ from tests.faults import free_port
 from tests.redis_servers import REDIS_SERVER, RedisProcess, redis_conf
 from zaqar.storage import base, errors
 from zaqar.storage.redis import driver, pools, scripts
+from zaqar.storage.redis import store as redis_store
 
 #: Pieces the scripts are made of.
 FRAGMENTS = {"GUARD", "_COMMON", "_HOLD", "local_held"}
@@ -109,10 +110,10 @@ def test_the_deadline_is_the_socket_timeout_less_the_skew_margin_of_at_most_half
     for socket_timeout, margin, budget in [(5.0, 0.5, 4.5), (1.0, 0.5, 0.5), (0.2, 0.5, 0.1)]:
         conf = redis_conf(f"redis://127.0.0.1:{server.port}/0", socket_timeout=socket_timeout)
         conf.set_override("clock_skew_margin", margin, group="drivers:message_store:redis")
-        store = driver.open_store(conf["drivers:message_store:redis"], "message")
+        store = redis_store.open_store(conf["drivers:message_store:redis"], "message")
         assert store.write_budget == pytest.approx(budget)
     uri = f"redis://127.0.0.1:{server.port}/0?socket_timeout=2"
-    store = driver.open_store(redis_conf(uri)["drivers:message_store:redis"], "message")
+    store = redis_store.open_store(redis_conf(uri)["drivers:message_store:redis"], "message")
     assert store.write_budget == pytest.approx(1.5)  # the URI's timeout is the one in force
 
 

@@ -16,8 +16,8 @@ from redis.cluster import RedisCluster
 
 from tests.faults import free_port
 from zaqar.storage import errors
-from zaqar.storage.redis import connections, driver
-from zaqar.storage.redis.driver import Connector, client_factory
+from zaqar.storage.redis import connections, store
+from zaqar.storage.redis.store import Connector, client_factory
 
 
 def group(uri: str, socket_timeout: float = 5.0) -> Any:
@@ -55,7 +55,7 @@ def test_a_password_never_appears_in_the_error() -> None:
 
 def test_a_cluster_uri_names_every_startup_node_and_its_options() -> None:
     uri = "rediss+cluster://:p%40w@10.0.0.1:7000,10.0.0.2,[::1]:7002?socket_timeout=0.5"
-    parsed = driver._parse_multi_host(urllib.parse.urlsplit(uri), 6379)
+    parsed = store._parse_multi_host(urllib.parse.urlsplit(uri), 6379)
     assert parsed.nodes == [("10.0.0.1", 7000), ("10.0.0.2", 6379), ("::1", 7002)]
     assert (parsed.username, parsed.password, parsed.tls) == (None, "p@w", True)
     assert parsed.query == {"socket_timeout": "0.5"}
@@ -103,8 +103,8 @@ def test_the_connector_builds_one_client_on_first_use_only() -> None:
 def test_the_cluster_client_repeats_only_commands_that_were_not_sent() -> None:
     # A script that timed out, or whose connection dropped, may have run; repeating it could
     # post a batch twice. The cluster client checks the exact type of the error.
-    assert issubclass(driver._Cluster, RedisCluster)
-    allowed = driver._Cluster.ERRORS_ALLOW_RETRY
+    assert issubclass(store._Cluster, RedisCluster)
+    allowed = store._Cluster.ERRORS_ALLOW_RETRY
     assert redis.exceptions.TimeoutError not in allowed
     assert redis.exceptions.ConnectionError not in allowed
     assert connections.ConnectFailed in allowed

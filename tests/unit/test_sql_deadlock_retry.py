@@ -10,7 +10,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from zaqar.storage import errors
-from zaqar.storage.sqlalchemy.driver import DEADLOCK_ATTEMPTS, Store, create_engine, is_deadlock
+from zaqar.storage.sqlalchemy.store import DEADLOCK_ATTEMPTS, Store, create_engine, is_deadlock
 
 
 def _aborted(code: int) -> exc.OperationalError:

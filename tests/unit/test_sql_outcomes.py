@@ -18,9 +18,9 @@ from tests.clock import Clock
 from zaqar.core.ids import is_id
 from zaqar.storage import base, errors
 from zaqar.storage.breaker import Breaker
-from zaqar.storage.sqlalchemy.driver import Store
 from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.queues import QueueController
+from zaqar.storage.sqlalchemy.store import Store
 
 LOST = "connection lost (test double)"
 

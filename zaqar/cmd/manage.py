@@ -33,7 +33,7 @@ from zaqar.storage.pooling.driver import DataDriver as PooledDriver
 from zaqar.storage.pooling.driver import all_pools, check_pool, driver_name_for, pool_options
 from zaqar.storage.pooling.migration import move_queue
 from zaqar.storage.sqlalchemy import schema
-from zaqar.storage.sqlalchemy.driver import Store, create_engine
+from zaqar.storage.sqlalchemy.store import Store, create_engine
 
 
 def sql_uris(conf: cfg.ConfigOpts) -> list[tuple[str, float]]:

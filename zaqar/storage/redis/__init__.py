@@ -1,1 +1,2 @@
-"""The Redis message store (see ``driver`` for the key layout and guarantees)."""
+"""The Redis message store (see ``store`` for the key layout and failures, ``driver`` for
+the capabilities)."""

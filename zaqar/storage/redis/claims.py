@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from zaqar.core import lifecycle
 from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
 from zaqar.storage.redis.messages import records
-
-if TYPE_CHECKING:
-    from zaqar.storage.redis.driver import QueueKeys, Store
+from zaqar.storage.redis.store import EXPIRY_MARGIN, QueueKeys, Store, ms
 
 
 class ClaimController(base.ClaimController):
@@ -20,8 +16,6 @@ class ClaimController(base.ClaimController):
 
     def _hold_args(self, claim_id: str, now: float, ttl: int, grace: int) -> list[object]:
         """The arguments of the CLAIM and RENEW scripts (see ``scripts``)."""
-        from zaqar.storage.redis.driver import EXPIRY_MARGIN, ms
-
         claim_expires = now + ttl
         # The extension any message dying before the claim gets (it does not depend on the
         # message's own expiry; the scripts only compare).

@@ -8,7 +8,7 @@ driver can find out.
 
 redis-py raises the same ConnectionError and TimeoutError in both cases, so the connection
 classes here re-raise failures of connecting as ``ConnectFailed`` and ``ConnectTimedOut``;
-the driver's Retry retries only ``ConnectFailed`` (see ``driver.client_factory``).
+the driver's Retry retries only ``ConnectFailed`` (see ``store.client_factory``).
 """
 
 from __future__ import annotations

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zaqar.core import documents, lifecycle
 from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
 from zaqar.storage.redis.connections import ReplyLost
-
-if TYPE_CHECKING:
-    from zaqar.storage.redis.driver import Store
+from zaqar.storage.redis.store import Store, ms
 
 #: Markers are positive integers that a Redis score (a double) holds exactly.
 _MAX_MARKER = 2**53
@@ -144,9 +142,6 @@ class MessageController(base.MessageController):
         client_uuid: str,
         project: str | None = None,
     ) -> builtins.list[str]:
-        # Imported here: the driver module imports this one.
-        from zaqar.storage.redis.driver import ms
-
         now = self._store.clock()
         keys = self._store.queue_keys(queue, project)
         # Made here, not in the script, so that a post whose answer is lost can be looked up.

@@ -20,14 +20,12 @@ one node costs little and buys atomicity. Every script that changes something st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zaqar.core import documents
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis.scripts import GUARD
-
-if TYPE_CHECKING:
-    from zaqar.storage.redis.driver import Store
+from zaqar.storage.redis.store import Store, escape
 
 _POOL_FIELDS = ("uri", "weight", "flavor", "options")
 
@@ -177,9 +175,6 @@ return 1
 
 class _Keys:
     def __init__(self, prefix: str) -> None:
-        # Imported here: the driver module imports this one.
-        from zaqar.storage.redis.driver import escape
-
         self._escape = escape
         self.pools = f"{prefix}:pools:{{ctl}}"
         self.uris = f"{prefix}:uris:{{ctl}}"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zaqar.core import documents, lifecycle
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.redis import scripts
-
-if TYPE_CHECKING:
-    from zaqar.storage.redis.driver import Store
+from zaqar.storage.redis.store import Store
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ Every script that changes data starts with ``GUARD`` and takes one more argument
 deadline, in UNIX seconds. It is the only use of Redis TIME: a script that starts after its
 deadline by Redis's clock changes nothing and answers the error ``LATE``. The driver sets the
 deadline inside the time it waits for the answer, less a margin for the skew between its
-clock and Redis's, so a change it gave up on can never be made later (``driver.Store``).
+clock and Redis's, so a change it gave up on can never be made later (``store.Store``).
 
 All keys of one queue share a hash tag, so the keys a script builds from the prefixes lie in
 the same cluster slot as the declared ones.

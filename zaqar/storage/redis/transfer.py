@@ -8,14 +8,12 @@ short never looks like a queue, and starts by deleting any earlier partial copy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zaqar.core import documents
 from zaqar.storage import base, errors
 from zaqar.storage.redis import scripts
-
-if TYPE_CHECKING:
-    from zaqar.storage.redis.driver import Store
+from zaqar.storage.redis.store import EXPIRY_MARGIN, Store, ms
 
 #: Messages read or written per round trip.
 BATCH = 500
@@ -63,9 +61,6 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
 
 
 def import_queue(store: Store, name: str, project: str | None, dump: base.QueueDump) -> None:
-    # Imported here: the driver module imports this one.
-    from zaqar.storage.redis.driver import EXPIRY_MARGIN, ms
-
     now = store.clock()
     keys = store.queue_keys(name, project)
     try:

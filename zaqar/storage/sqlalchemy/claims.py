@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,9 +20,7 @@ from zaqar.storage.sqlalchemy.messages import (
     to_message,
 )
 from zaqar.storage.sqlalchemy.queues import stored_project
-
-if TYPE_CHECKING:
-    from zaqar.storage.sqlalchemy.driver import Store
+from zaqar.storage.sqlalchemy.store import Store
 
 m = tables.messages
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,9 +15,7 @@ from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
-
-if TYPE_CHECKING:
-    from zaqar.storage.sqlalchemy.driver import Store
+from zaqar.storage.sqlalchemy.store import Store
 
 m = tables.messages
 q = tables.queues

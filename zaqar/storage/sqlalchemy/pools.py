@@ -9,7 +9,7 @@ writers, which gives the same guarantee.)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -19,9 +19,7 @@ from zaqar.core import documents
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.queues import stored_project
-
-if TYPE_CHECKING:
-    from zaqar.storage.sqlalchemy.driver import Store
+from zaqar.storage.sqlalchemy.store import Store
 
 T = TypeVar("T")
 

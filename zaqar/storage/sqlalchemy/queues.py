@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -11,9 +11,7 @@ from sqlalchemy.engine import Connection
 from zaqar.core import documents, lifecycle
 from zaqar.storage import base, doubts, errors
 from zaqar.storage.sqlalchemy import tables
-
-if TYPE_CHECKING:
-    from zaqar.storage.sqlalchemy.driver import Store
+from zaqar.storage.sqlalchemy.store import Store
 
 q = tables.queues
 m = tables.messages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,9 +11,7 @@ from zaqar.core import documents
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
-
-if TYPE_CHECKING:
-    from zaqar.storage.sqlalchemy.driver import Store
+from zaqar.storage.sqlalchemy.store import Store
 
 q = tables.queues
 m = tables.messages
