@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from zaqar.storage import base, errors
@@ -301,6 +303,60 @@ def test_setting_metadata_of_another_projects_queue_raises_queue_does_not_exist(
     with pytest.raises(errors.QueueDoesNotExist):
         queues.set_metadata("fizbit", {"a": 1}, project="beta")
     assert queues.get_metadata("fizbit", project="alpha") == {}
+
+
+def test_update_metadata_applies_a_change_to_the_current_metadata(
+    queues: base.QueueController,
+) -> None:
+    queues.create("fizbit", metadata={"a": 1, "b": 2})
+    updated = queues.update_metadata("fizbit", lambda current: {**current, "a": 10, "c": 3})
+    assert updated == {"a": 10, "b": 2, "c": 3}
+    assert queues.get_metadata("fizbit") == updated
+    assert queues.update_metadata("fizbit", lambda current: {}) == {}
+    assert queues.get_metadata("fizbit") == {}
+
+
+def test_update_metadata_of_a_missing_queue_raises_and_creates_nothing(
+    queues: base.QueueController,
+) -> None:
+    with pytest.raises(errors.QueueDoesNotExist):
+        queues.update_metadata("ghost", lambda current: {"x": 1})
+    assert queues.exists("ghost") is False
+
+
+def test_a_change_that_refuses_writes_nothing(queues: base.QueueController) -> None:
+    queues.create("fizbit", metadata={"a": 1})
+
+    def refuse(current: dict[str, object]) -> dict[str, object]:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        queues.update_metadata("fizbit", refuse)
+    assert queues.get_metadata("fizbit") == {"a": 1}
+
+
+def test_concurrent_metadata_updates_lose_nothing(queues: base.QueueController) -> None:
+    """Eight writers each add their own keys at once: every key is there at the end."""
+    queues.create("fizbit", project="p")
+    failures: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for round_ in range(5):
+                key = f"w{n}-{round_}"
+                queues.update_metadata("fizbit", lambda current, key=key: {**current, key: n}, "p")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert queues.get_metadata("fizbit", "p") == {
+        f"w{n}-{round_}": n for n in range(8) for round_ in range(5)
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import builtins
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -133,6 +133,17 @@ class QueueController(abc.ABC):
         self, name: str, metadata: dict[str, JSON], project: str | None = None
     ) -> None:
         """Replace the metadata. Raises QueueDoesNotExist."""
+
+    @abc.abstractmethod
+    def update_metadata(
+        self,
+        name: str,
+        change: Callable[[dict[str, JSON]], dict[str, JSON]],
+        project: str | None = None,
+    ) -> dict[str, JSON]:
+        """Replace the metadata with ``change(current metadata)`` and return it, losing no
+        concurrent change (``zaqar.storage.updates``). ``change`` may refuse by raising, and
+        may be called more than once. Raises QueueDoesNotExist."""
 
     @abc.abstractmethod
     def delete(self, name: str, project: str | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import errors as mongo_errors
 
 from zaqar.core import documents, lifecycle
-from zaqar.storage import base, errors
+from zaqar.storage import base, errors, updates
 from zaqar.storage.mongodb.store import Document, MessageLayout, Store, stored_project
 
 
@@ -82,6 +82,30 @@ class QueueController(base.QueueController):
         )
         if result.matched_count == 0:
             raise errors.QueueDoesNotExist(name, project)
+
+    def update_metadata(
+        self, name: str, change: updates.Change, project: str | None = None
+    ) -> dict[str, Any]:
+        key = queue_key(name, project)
+
+        def read() -> str:
+            found = self._store.call(self._layout.queues.find_one, key, {"m": 1})
+            if found is None:
+                raise errors.QueueDoesNotExist(name, project)
+            return str(found["m"])
+
+        def swap(old: str, new: str) -> bool:
+            # Not repeated after a lost reply: it would find the text changed (by itself)
+            # and the change would be made twice; the outcome is unknown instead (504).
+            result = self._store.call(
+                self._layout.queues.update_one,
+                {**key, "m": old},
+                {"$set": {"m": new}},
+                retry=False,
+            )
+            return bool(result.matched_count)
+
+        return updates.update_by_swap(name, read, swap, change)
 
     def delete(self, name: str, project: str | None = None) -> None:
         messages = self._layout.messages_of(project, name)

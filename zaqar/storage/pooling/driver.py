@@ -29,7 +29,7 @@ from stevedore.exception import NoMatches
 import zaqar.conf
 from zaqar.conf import pooling_catalog
 from zaqar.core.ids import is_id
-from zaqar.storage import base, errors
+from zaqar.storage import base, errors, updates
 
 LOG = logging.getLogger(__name__)
 
@@ -393,6 +393,17 @@ class QueueController(base.QueueController):
             project,
             name,
             lambda driver: driver.queue_controller.set_metadata(name, metadata, project),
+            lambda: _missing_queue(name, project),
+            writes=True,
+        )
+
+    def update_metadata(
+        self, name: str, change: updates.Change, project: str | None = None
+    ) -> dict[str, Any]:
+        return self._pooled.route(
+            project,
+            name,
+            lambda driver: driver.queue_controller.update_metadata(name, change, project),
             lambda: _missing_queue(name, project),
             writes=True,
         )

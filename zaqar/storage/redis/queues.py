@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from zaqar.core import documents, lifecycle
-from zaqar.storage import base, doubts, errors
+from zaqar.storage import base, doubts, errors, updates
 from zaqar.storage.redis import scripts
 from zaqar.storage.redis.store import Store
 
@@ -105,6 +105,33 @@ class QueueController(base.QueueController):
         )
         if not done:
             raise errors.QueueDoesNotExist(name, project)
+
+    def update_metadata(
+        self, name: str, change: updates.Change, project: str | None = None
+    ) -> dict[str, Any]:
+        keys = self._store.queue_keys(name, project)
+
+        def read() -> str:
+            with self._store.talking() as client:
+                text: Any = client.hget(keys.queue, "m")
+            if text is None:
+                raise errors.QueueDoesNotExist(name, project)
+            return str(text)
+
+        def swap(old: str, new: str) -> bool:
+            swapped = self._store.change(
+                scripts.SWAP_METADATA,
+                keys,
+                self._store.clock(),
+                old,
+                new,
+                doubt=doubts.metadata_set(name),
+            )
+            if swapped == -1:
+                raise errors.QueueDoesNotExist(name, project)
+            return bool(swapped)
+
+        return updates.update_by_swap(name, read, swap, change)
 
     def delete(self, name: str, project: str | None = None) -> None:
         keys = self._store.queue_keys(name, project)

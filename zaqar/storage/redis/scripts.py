@@ -131,6 +131,19 @@ return 1
 """
 )
 
+# Compare and set of the metadata: ARGV[4] the text read, ARGV[5] the new text. Returns -1
+# for a missing queue, 0 when the metadata changed since it was read, 1 when replaced.
+SWAP_METADATA = (
+    GUARD
+    + """
+local current = redis.call('HGET', KEYS[1], 'm')
+if not current then return -1 end
+if current ~= ARGV[4] then return 0 end
+redis.call('HSET', KEYS[1], 'm', ARGV[5])
+return 1
+"""
+)
+
 # The indexes of queues, which lie in other slots than the queues, change one member at a
 # time: KEYS[1] a project's index (a sorted set, all scored 0) or the set of all queues,
 # ARGV[1] the command (ZADD, ZREM, SADD or SREM), ARGV[2] the member. Returns 0.

@@ -9,7 +9,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
-from zaqar.storage import base, doubts, errors
+from zaqar.storage import base, doubts, errors, updates
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.store import Store
 
@@ -102,6 +102,25 @@ class QueueController(base.QueueController):
         with self._store.writing(doubts.metadata_set(name)) as connection:
             if connection.execute(statement).rowcount == 0:
                 raise errors.QueueDoesNotExist(name, project)
+
+    def update_metadata(
+        self, name: str, change: updates.Change, project: str | None = None
+    ) -> dict[str, Any]:
+        key = (q.c.project == stored_project(project), q.c.name == name)
+
+        def read() -> str:
+            with self._store.reading() as connection:
+                text = connection.execute(sa.select(q.c.metadata).where(*key)).scalar_one_or_none()
+            if text is None:
+                raise errors.QueueDoesNotExist(name, project)
+            return str(text)
+
+        def swap(old: str, new: str) -> bool:
+            statement = sa.update(q).where(*key, q.c.metadata == old).values(metadata=new)
+            with self._store.writing(doubts.metadata_set(name)) as connection:
+                return bool(connection.execute(statement).rowcount)
+
+        return updates.update_by_swap(name, read, swap, change)
 
     def delete(self, name: str, project: str | None = None) -> None:
         with self._store.writing(doubts.queue_deleted(name)) as connection:
