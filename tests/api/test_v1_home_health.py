@@ -123,7 +123,7 @@ def test_health_is_204_without_body_and_needs_no_headers(api: Api, method: str) 
 @pytest.mark.parametrize(
     "path",
     [
-        "/v2/",
+        "/v3/",
         "/v1/foo",
         "/v1/queues/q/bar",
         "/v1/queues/q/messages/abc/extra",

@@ -73,6 +73,22 @@ def test_a_valid_token_gets_through(stack: Api, keystone: Any) -> None:
     assert stack.get("/v1/queues/fizbit", headers=_auth(token)).status_code == 204
 
 
+@pytest.mark.parametrize("version", ["v1.1", "v2"])
+def test_under_keystone_a_later_version_takes_the_project_from_the_token(
+    stack: Api, keystone: Any, version: str
+) -> None:
+    """Heat, Mistral and OSC sessions send a token and no X-Project-Id."""
+    token = _token(keystone)
+    path = f"/{version}/queues/signals/messages"
+    resp = stack.post(path, json={"messages": [{"body": 1}]}, project=None, headers=_auth(token))
+    assert resp.status_code == 201, resp.text
+    listed = stack.get(path + "?echo=true", project=None, headers=_auth(token))
+    assert [message["body"] for message in listed.json["messages"]] == [1]
+    other = _token(keystone, PROJECT_B)
+    elsewhere = stack.get(path + "?echo=true", project=None, headers=_auth(other))
+    assert elsewhere.json["messages"] == []
+
+
 def test_a_missing_token_is_401_and_changes_nothing(stack: Api, keystone: Any) -> None:
     resp = stack.put("/v1/queues/fizbit", headers=_auth(None))
     assert_unauthorized(resp)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from zaqar.api import validation
 from zaqar.api.context import Caller, Document, Policy
+from zaqar.api.errors import BadRequestBody
 from zaqar.api.validation import Limits
 from zaqar.storage import base
 
@@ -15,30 +18,47 @@ class Claims:
         self._policy = policy
 
     def create(
-        self, queue: str, document: Document, limit: int | None, *, caller: Caller
+        self, queue: str, document: Document | None, limit: int | None, *, caller: Caller
     ) -> base.Claim | None:
         """Claim up to ``limit`` free messages for the ``ttl`` and ``grace`` that
-        ``document()`` gives; None when there were none."""
+        ``document()`` gives; None when there were none. With ``request_defaults`` the
+        document (None: the request had no body) and both fields are optional."""
         validation.queue_identification(queue, caller.project)
-        terms = document()
-        ttl = validation.field(terms, "ttl", int)
-        grace = validation.field(terms, "grace", int)
+        ttl, grace = self._terms(document, v1_grace=None)
         limit = self._policy.default_limit if limit is None else limit
         validation.claim_ttl(ttl, self._limits)
         validation.claim_limit(limit, self._limits)
         validation.claim_grace(grace, self._limits)
         return self._claims.create(queue, ttl, grace, limit, caller.project)
 
+    def _terms(self, document: Document | None, *, v1_grace: int | None) -> tuple[int, int]:
+        """The claim's ``ttl`` and ``grace``. With ``request_defaults`` the body (None: the
+        request had none) and both fields are optional; otherwise the body and ``ttl`` are
+        required, and ``grace`` too unless ``v1_grace`` is its default."""
+        if self._policy.request_defaults:
+            terms = {} if document is None else _object(document())
+            return (
+                validation.field(terms, "ttl", int, default=self._limits.default_claim_ttl),
+                validation.field(terms, "grace", int, default=self._limits.default_claim_grace),
+            )
+        if document is None:
+            raise BadRequestBody("Request body can not be empty")
+        terms = _object(document())
+        ttl = validation.field(terms, "ttl", int)
+        if v1_grace is None:
+            return ttl, validation.field(terms, "grace", int)
+        return ttl, validation.field(terms, "grace", int, default=v1_grace)
+
     def get(self, queue: str, claim_id: str, *, caller: Caller) -> base.Claim:
         validation.queue_identification(queue, caller.project)
         return self._claims.get(queue, claim_id, caller.project)
 
-    def update(self, queue: str, claim_id: str, document: Document, *, caller: Caller) -> None:
+    def update(
+        self, queue: str, claim_id: str, document: Document | None, *, caller: Caller
+    ) -> None:
         """Renew the claim with the ``ttl`` (and optional ``grace``) ``document()`` gives."""
         validation.queue_identification(queue, caller.project)
-        terms = document()
-        ttl = validation.field(terms, "ttl", int)
-        grace = validation.field(terms, "grace", int, default=0)
+        ttl, grace = self._terms(document, v1_grace=0)
         # Renewals check only the TTL, as the reference service does; clients rely on any
         # grace being accepted. A grace outside [0, max_message_ttl] could only shorten a
         # message's life or keep it beyond any TTL the service allows, so it is brought
@@ -50,3 +70,9 @@ class Claims:
     def delete(self, queue: str, claim_id: str, *, caller: Caller) -> None:
         validation.queue_identification(queue, caller.project)
         self._claims.delete(queue, claim_id, caller.project)
+
+
+def _object(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise BadRequestBody("Document type not supported.")
+    return document

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from zaqar.api.errors import MissingClientId
+from zaqar.api.errors import MissingClientId, MissingProject
 
 #: A parsed request document, asked for only once the checks that do not need it passed
 #: (so a bad queue name or a missing client id is reported before a malformed body).
@@ -41,11 +41,50 @@ class Policy:
 
     #: The version's name as clients see it in paths: ``v1``, ``v1.1``, ``v2``.
     version: str
+    #: Every request names its client and its project (v1 needs a client id only to post
+    #: and list, and no project: it then works in the global one).
+    identity_required: bool = False
     #: Metadata keys starting with ``_`` are the queue's settings (``_default_message_ttl``,
     #: ...): validated when True, refused when False (v1 stores no settings).
     reserved_metadata: bool = False
+    #: The queue's settings apply to what is posted to it (``_default_message_ttl``), and
+    #: reading the metadata shows every setting with its default.
+    queue_settings: bool = False
+    #: Posting creates a missing queue; a missing queue lists, claims and counts as empty.
+    lazy_queues: bool = False
+    #: A message without ``ttl`` and a claim without ``ttl`` or ``grace`` (or without a
+    #: body) take the configured defaults; v1 requires them.
+    request_defaults: bool = False
+    #: A post is ``{"messages": [...]}``; v1 posts the bare array.
+    batch_envelope: bool = False
     #: Page size of listings and claims when the request names none.
     default_limit: int = 10
 
+    def caller(self, project: str | None, client_id: str | None) -> Caller:
+        """The caller of a request that named this project and client id (None: not named)."""
+        if self.identity_required:
+            if client_id is None:
+                raise MissingClientId('The "Client-ID" header is required.')
+            if project is None:
+                raise MissingProject("The header X-PROJECT-ID was missing")
+        return Caller(project, client_id)
+
 
 V1 = Policy("v1")
+V1_1 = Policy(
+    "v1.1",
+    identity_required=True,
+    reserved_metadata=True,
+    lazy_queues=True,
+    request_defaults=True,
+    batch_envelope=True,
+)
+V2 = Policy(
+    "v2",
+    identity_required=True,
+    reserved_metadata=True,
+    queue_settings=True,
+    lazy_queues=True,
+    request_defaults=True,
+    batch_envelope=True,
+)

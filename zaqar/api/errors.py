@@ -6,7 +6,11 @@ APIError
 ├── InvalidQueueName       the queue name or project id cannot name a queue (400)
 ├── InvalidPoolName        the name cannot name a pool (admin API, 400)
 ├── MissingClientId        the operation needs the caller's client id (400)
-└── BodyTooLarge           a request body over its limit (413)
+├── MissingProject         the API version needs the caller's project (400)
+├── BodyTooLarge           a request body over its limit (413)
+├── NotFound               what was asked for is not there (404; most 404s are storage's)
+├── Conflict               a change that cannot be made to what is there (409)
+└── NotCarriedOut          a setting this server does not carry out yet (501)
 """
 
 from __future__ import annotations
@@ -36,9 +40,25 @@ class MissingClientId(APIError):
     pass
 
 
+class MissingProject(APIError):
+    pass
+
+
 class BodyTooLarge(APIError):
     """A request body larger than the limit of its route."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body may not be larger than {limit} bytes.")
         self.limit = limit
+
+
+class NotFound(APIError):
+    pass
+
+
+class Conflict(APIError):
+    pass
+
+
+class NotCarriedOut(APIError):
+    pass

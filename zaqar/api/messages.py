@@ -4,40 +4,80 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import Any
 
 from zaqar.api import validation
 from zaqar.api.context import Caller, Document, Policy
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
-from zaqar.storage import base
+from zaqar.storage import base, errors
 
 
 class Messages:
     def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
         self._messages = storage.message_controller
+        self._queues = storage.queue_controller
         self._limits = limits
         self._policy = policy
 
     def post(self, queue: str, document: Document, *, caller: Caller) -> builtins.list[str]:
-        """Post the messages ``document()`` lists; their ids, in order.
+        """Post the messages of the batch ``document()`` gives; their ids, in order.
 
-        Each message is a JSON object with ``ttl`` and ``body``.
+        A batch is a JSON array of messages (or ``{"messages": [...]}``, ``batch_envelope``),
+        each a JSON object with ``body`` and ``ttl`` (which ``request_defaults`` make
+        optional). With lazy queues a missing queue is created.
         """
         validation.queue_identification(queue, caller.project)
         client_id = caller.required_client_id()
-        documents = document()
-        if not documents:
+        default_ttl = self._default_ttl(queue, caller)
+        batch = self._batch(document(), default_ttl)
+        for message in batch:
+            validation.message_ttl(message.ttl, self._limits)
+        try:
+            return self._messages.post(queue, batch, client_id, caller.project)
+        except errors.QueueDoesNotExist:
+            if not self._policy.lazy_queues:
+                raise
+        # Created between the two calls by someone else, or here: either way it exists.
+        self._queues.create(queue, caller.project)
+        return self._messages.post(queue, batch, client_id, caller.project)
+
+    def _default_ttl(self, queue: str, caller: Caller) -> int | None:
+        """The ttl of a message posted without one; None when it is required."""
+        if not self._policy.request_defaults:
+            return None
+        if self._policy.queue_settings:
+            # PERF: one more read per post, as the original makes; a later speed pass may
+            # cache queue settings for a moment.
+            try:
+                metadata = self._queues.get_metadata(queue, caller.project)
+            except errors.QueueDoesNotExist:
+                metadata = {}
+            queue_ttl = metadata.get("_default_message_ttl")
+            if queue_ttl:
+                return int(queue_ttl)
+        return self._limits.default_message_ttl
+
+    def _batch(self, document: Any, default_ttl: int | None) -> builtins.list[base.NewMessage]:
+        if self._policy.batch_envelope:
+            if not isinstance(document, dict) or "messages" not in document:
+                raise ValidationFailed("No messages were found in the request body.")
+            document = document["messages"]
+        if not isinstance(document, list):
+            raise BadRequestBody("Document type not supported.")
+        if not document:
             raise ValidationFailed("No messages to enqueu.")
         batch = []
-        for message in documents:
+        for message in document:
             if not isinstance(message, dict):
                 raise BadRequestBody("Document type not supported.")
-            ttl = validation.field(message, "ttl", int)
+            if default_ttl is None:
+                ttl = validation.field(message, "ttl", int)
+            else:
+                ttl = validation.field(message, "ttl", int, default=default_ttl)
             body = validation.field(message, "body", object)
             batch.append(base.NewMessage(ttl=ttl, body=body))
-        for new in batch:
-            validation.message_ttl(new.ttl, self._limits)
-        return self._messages.post(queue, batch, client_id, caller.project)
+        return batch
 
     def list(
         self,
@@ -77,3 +117,34 @@ class Messages:
         validation.queue_identification(queue, caller.project)
         validation.message_listing_limit(len(message_ids), self._limits)
         self._messages.bulk_delete(queue, message_ids, caller.project)
+
+    def delete_or_pop(
+        self, queue: str, message_ids: Sequence[str] | None, pop: int | None, *, caller: Caller
+    ) -> builtins.list[base.Message] | None:
+        """v1.1 and v2's collection DELETE: by ``ids`` (None back) or ``pop`` free messages
+        (taken and deleted at once: each goes to one popper only); exactly one of them."""
+        validation.queue_identification(queue, caller.project)
+        if pop is not None and message_ids is not None:
+            raise ValidationFailed(
+                "pop and id params cannot be present together in the delete request."
+            )
+        if pop is None and message_ids is None:
+            raise ValidationFailed(
+                'The request should have either "ids" or "pop" parameter in the request, to '
+                "be able to delete."
+            )
+        if message_ids is not None:
+            high = self._limits.max_messages_per_page
+            if not 0 < len(message_ids) <= high:
+                raise ValidationFailed(
+                    f"ids parameter should have at least 1 and not greater than {high} values."
+                )
+            self._messages.bulk_delete(queue, message_ids, caller.project)
+            return None
+        assert pop is not None
+        high = self._limits.max_messages_per_claim_or_pop
+        if not 0 < pop <= high:
+            raise ValidationFailed(
+                f"Pop value must be at least 1 and may not be greater than {high}."
+            )
+        return self._messages.pop(queue, pop, caller.project)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from zaqar.api import validation
+from zaqar.api import patch, validation
 from zaqar.api.context import Caller, Document, Policy
-from zaqar.api.errors import ValidationFailed
+from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
-from zaqar.storage import base
+from zaqar.storage import base, errors
+
+#: What a purge can remove; subscriptions come with notifications (none exist before).
+PURGEABLE = ("messages", "subscriptions")
 
 
 class Queues:
     def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
         self._queues = storage.queue_controller
+        self._messages = storage.message_controller
         self._limits = limits
         self._policy = policy
 
@@ -22,31 +26,80 @@ class Queues:
     ) -> base.Page[base.Queue]:
         limit = self._policy.default_limit if limit is None else limit
         validation.queue_listing_limit(limit, self._limits)
-        return self._queues.list(caller.project, marker, limit, detailed)
+        page = self._queues.list(caller.project, marker, limit, detailed)
+        if detailed and self._policy.queue_settings:
+            shown = [base.Queue(q.name, self._shown(q.metadata or {})) for q in page.items]
+            return base.Page(shown, page.next_marker)
+        return page
 
-    def create(self, name: str, *, caller: Caller) -> bool:
-        """Create the queue; True when it did not exist."""
+    def create(self, name: str, document: Document | None = None, *, caller: Caller) -> bool:
+        """Create the queue, with the metadata ``document()`` gives if there is one; True
+        when it did not exist (an existing queue keeps its metadata)."""
         validation.queue_identification(name, caller.project)
-        return self._queues.create(name, caller.project)
+        metadata = None if document is None else self._metadata(document())
+        return self._queues.create(name, caller.project, metadata)
 
     def exists(self, name: str, *, caller: Caller) -> bool:
         validation.queue_identification(name, caller.project)
         return self._queues.exists(name, caller.project)
 
     def get_metadata(self, name: str, *, caller: Caller) -> dict[str, Any]:
+        """The queue's metadata; with lazy queues a missing queue has none, and with queue
+        settings every setting shows (its default when the queue has none)."""
         validation.queue_identification(name, caller.project)
-        return self._queues.get_metadata(name, caller.project)
+        try:
+            metadata = self._queues.get_metadata(name, caller.project)
+        except errors.QueueDoesNotExist:
+            if not self._policy.lazy_queues:
+                raise
+            metadata = {}
+        return self._shown(metadata) if self._policy.queue_settings else metadata
 
     def set_metadata(self, name: str, document: Document, *, caller: Caller) -> None:
         """Replace the queue's metadata with the JSON object ``document()`` returns."""
         validation.queue_identification(name, caller.project)
-        metadata = document()
-        if not self._policy.reserved_metadata and any(key.startswith("_") for key in metadata):
-            raise ValidationFailed(
-                'Reserved queue attributes in metadata (which names start with "_") can not '
-                f"be set in API {self._policy.version}."
+        self._queues.set_metadata(name, self._metadata(document()), caller.project)
+
+    def patch(self, name: str, document: Document, *, caller: Caller) -> dict[str, Any]:
+        """Change the queue's metadata by the JSON patch ``document()`` gives (``patch``);
+        the metadata as ``get_metadata`` shows it afterwards. No concurrent change is lost.
+        """
+        validation.queue_identification(name, caller.project)
+        changes = patch.parse(document())
+        reserved = validation.reserved_defaults(self._limits)
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            patched = patch.apply(changes, current, reserved)
+            try:
+                validation.queue_settings(patched, self._limits)
+            except ValidationFailed as error:
+                # The original reports a bad setting in a patch as a bad body.
+                raise BadRequestBody(str(error)) from error
+            return patched
+
+        updated = self._queues.update_metadata(name, change, caller.project)
+        return self._shown(updated) if self._policy.queue_settings else updated
+
+    def purge(self, name: str, document: Document | None, *, caller: Caller) -> None:
+        """Remove what of the queue ``{"resource_types": [...]}`` names (all when there is no
+        document): every message, claimed or not, and every subscription. The queue stays."""
+        validation.queue_identification(name, caller.project)
+        types = PURGEABLE if document is None else _purged_types(document())
+        if "messages" not in types:
+            return
+        try:
+            there = self._queues.stats(name, caller.project).total
+        except errors.QueueDoesNotExist:
+            return
+        page_size = self._limits.max_messages_per_page
+        # The messages there when the purge began; some posted meanwhile may stay.
+        for _ in range(there // page_size + 1):
+            page = self._messages.list(
+                name, caller.project, None, page_size, echo=True, include_claimed=True
             )
-        self._queues.set_metadata(name, metadata, caller.project)
+            if not page.items:
+                return
+            self._messages.bulk_delete(name, [m.id for m in page.items], caller.project)
 
     def delete(self, name: str, *, caller: Caller) -> None:
         validation.queue_identification(name, caller.project)
@@ -54,4 +107,41 @@ class Queues:
 
     def stats(self, name: str, *, caller: Caller) -> base.QueueStats:
         validation.queue_identification(name, caller.project)
-        return self._queues.stats(name, caller.project)
+        try:
+            return self._queues.stats(name, caller.project)
+        except errors.QueueDoesNotExist:
+            if not self._policy.lazy_queues:
+                raise
+            return base.QueueStats(free=0, claimed=0)
+
+    def _metadata(self, metadata: Any) -> dict[str, Any]:
+        if not isinstance(metadata, dict):
+            raise BadRequestBody("Document type not supported.")
+        if not self._policy.reserved_metadata:
+            if any(key.startswith("_") for key in metadata):
+                raise ValidationFailed(
+                    'Reserved queue attributes in metadata (which names start with "_") can '
+                    f"not be set in API {self._policy.version}."
+                )
+        else:
+            validation.queue_settings(metadata, self._limits)
+        return metadata
+
+    def _shown(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """``metadata`` with every setting, stored or default (a falsy one counts as unset)."""
+        shown = dict(metadata)
+        for key, default in validation.reserved_defaults(self._limits).items():
+            if not shown.get(key):
+                shown[key] = default
+        return shown
+
+
+def _purged_types(document: Any) -> tuple[str, ...]:
+    if not isinstance(document, dict):
+        raise BadRequestBody("Document type not supported.")
+    if "resource_types" not in document:
+        raise ValidationFailed('Post body must contain key "resource_types".')
+    types = document["resource_types"]
+    if not isinstance(types, list) or not all(t in PURGEABLE for t in types):
+        raise ValidationFailed("Resource types must be a sub set of {'messages', 'subscriptions'}.")
+    return tuple(types)

@@ -8,7 +8,13 @@ from typing import Any
 
 from oslo_config import cfg
 
-from zaqar.api.errors import BadRequestBody, InvalidPoolName, InvalidQueueName, ValidationFailed
+from zaqar.api.errors import (
+    BadRequestBody,
+    InvalidPoolName,
+    InvalidQueueName,
+    NotCarriedOut,
+    ValidationFailed,
+)
 from zaqar.conf import transport as limits_opts
 
 QUEUE_NAME = re.compile(r"[a-zA-Z0-9_\-.]+")
@@ -32,6 +38,11 @@ class Limits:
     max_message_ttl: int
     max_claim_ttl: int
     max_claim_grace: int
+    max_message_delay: int
+    #: What v1.1 and v2 take when a request leaves a value out.
+    default_message_ttl: int
+    default_claim_ttl: int
+    default_claim_grace: int
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Limits:
@@ -147,3 +158,89 @@ def pool_name(name: str) -> None:
 def pool_listing_limit(limit: int) -> None:
     high = MAX_POOLS_PER_PAGE
     _in_range(limit, 1, high, f"Limit must be at least 1 and no greater than {high}.")
+
+
+# -- queue settings (reserved metadata, API v1.1 and v2) --------------------------------------
+
+
+def reserved_defaults(limits: Limits) -> dict[str, Any]:
+    """What ``GET /v2/queues/{q}`` shows for a setting the queue has not (or has falsy):
+    the service's behaviour without it."""
+    return {
+        "_max_messages_post_size": limits.max_messages_post_size,
+        "_default_message_ttl": limits.default_message_ttl,
+        "_default_message_delay": 0,
+        "_dead_letter_queue": None,
+        "_dead_letter_queue_messages_ttl": None,
+        "_max_claim_count": None,
+        "_enable_encrypt_messages": False,
+    }
+
+
+#: Settings the service stores and shows but does not carry out yet: a value other than
+#: "off" is refused (501) rather than silently ignored.
+NOT_YET_CARRIED_OUT = {
+    "_default_message_delay": "delayed queues",
+    "_max_claim_count": "dead-letter queues",
+    "_dead_letter_queue": "dead-letter queues",
+    "_dead_letter_queue_messages_ttl": "dead-letter queues",
+    "_enable_encrypt_messages": "encrypted queues",
+}
+
+
+def _setting_int(metadata: dict[str, Any], key: str) -> int | None:
+    value = metadata.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(f"{key} must be integer.")
+    return value
+
+
+def queue_settings(metadata: dict[str, Any], limits: Limits) -> None:
+    """The reserved keys of ``metadata`` are valid settings (the original's messages)."""
+    ttl_range = (MIN_MESSAGE_TTL, limits.max_message_ttl)
+    ttl = _setting_int(metadata, "_default_message_ttl")
+    if ttl is not None:
+        _in_range(
+            ttl,
+            *ttl_range,
+            f"_default_message_ttl can not exceed {limits.max_message_ttl} seconds, and must "
+            f"be at least {MIN_MESSAGE_TTL} seconds long.",
+        )
+    size = _setting_int(metadata, "_max_messages_post_size")
+    if size is not None:
+        _in_range(
+            size,
+            1,
+            limits.max_messages_post_size,
+            f"_max_messages_post_size can not exceed {limits.max_messages_post_size},  and "
+            "must be at least greater than 0.",
+        )
+    _setting_int(metadata, "_max_claim_count")
+    dlq_ttl = _setting_int(metadata, "_dead_letter_queue_messages_ttl")
+    if dlq_ttl is not None:
+        _in_range(
+            dlq_ttl,
+            *ttl_range,
+            f"The TTL for a message may not exceed {limits.max_message_ttl} seconds, and must "
+            f"be at least {MIN_MESSAGE_TTL} seconds long.",
+        )
+    delay = _setting_int(metadata, "_default_message_delay")
+    if delay is not None:
+        _in_range(
+            delay,
+            0,
+            limits.max_message_delay,
+            f"The TTL can not exceed {limits.max_message_delay} seconds, and must be at least "
+            "0 seconds long.",
+        )
+    dlq = metadata.get("_dead_letter_queue")
+    if dlq is not None and not (isinstance(dlq, str) and QUEUE_NAME.fullmatch(dlq)):
+        raise ValidationFailed("_dead_letter_queue must be a queue name.")
+    encrypted = metadata.get("_enable_encrypt_messages", False)
+    if not isinstance(encrypted, bool):
+        raise ValidationFailed("_enable_encrypt_messages must be boolean.")
+    for key, feature in NOT_YET_CARRIED_OUT.items():
+        if metadata.get(key):
+            raise NotCarriedOut(f"{key}: {feature} are not supported by this server yet.")

@@ -1,4 +1,5 @@
-"""[transport]: API limits. The old group [limits:transport] and old names still work."""
+"""[transport]: API limits and defaults. The old group [limits:transport] and old names still
+work."""
 
 from __future__ import annotations
 
@@ -66,6 +67,28 @@ max_claim_grace = _limit(
     "claim_grace_max",
 )
 
+max_message_delay = _limit(
+    "max_message_delay",
+    900,
+    "Longest delay of a message or a queue's default delay, in seconds (API v2).",
+)
+default_message_ttl = _limit(
+    "default_message_ttl",
+    3600,
+    "TTL, in seconds, of a message posted without one (API v1.1 and v2; v1 requires it). "
+    "A queue's _default_message_ttl takes precedence in v2.",
+)
+default_claim_ttl = _limit(
+    "default_claim_ttl",
+    300,
+    "TTL, in seconds, of a claim made or renewed without one (API v1.1 and v2).",
+)
+default_claim_grace = _limit(
+    "default_claim_grace",
+    60,
+    "Grace, in seconds, of a claim made or renewed without one (API v1.1 and v2).",
+)
+
 ALL_OPTS = [
     max_queues_per_page,
     max_messages_per_page,
@@ -75,6 +98,10 @@ ALL_OPTS = [
     max_message_ttl,
     max_claim_ttl,
     max_claim_grace,
+    max_message_delay,
+    default_message_ttl,
+    default_claim_ttl,
+    default_claim_grace,
 ]
 
 

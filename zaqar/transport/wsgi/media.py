@@ -61,19 +61,25 @@ class BodyRules:
 
         return size, check
 
-    def read_json(self, req: falcon.Request, limit: int, check: SizeCheck) -> Any:
-        """The request body as a JSON object or array, read within ``limit`` bytes.
+    def read_json(
+        self, req: falcon.Request, limit: int | None = None, check: SizeCheck | None = None
+    ) -> Any:
+        """The request body as a JSON object or array, read within ``limit`` bytes (the
+        route's own limit with its own ``check``, else ``max_size``).
 
         ``check(length)`` raises when ``length`` is over the route's limit; it runs on the
         Content-Length before anything is read, then on the bytes actually read (never more
         than ``limit + 1``). Signed 64-bit integers only; invalid UTF-8, bare scalars, nesting
         deeper than ``max_depth`` and bodies shorter than their Content-Length are refused.
+        What the document must hold is the operation's to check.
         """
+        size, default_check = self.size_check(limit)
+        check = check or default_check
         length = req.content_length
         if length is None:
             raise BadRequestBody("Request body can not be empty")
         check(length)
-        raw = req.bounded_stream.read(limit + 1)
+        raw = req.bounded_stream.read(size + 1)
         check(len(raw))
         if len(raw) < length:
             raise BadRequestBody("The request body is shorter than its Content-Length.")
@@ -87,21 +93,10 @@ class BodyRules:
             )
         return document
 
-    def read_object(
-        self, req: falcon.Request, limit: int | None = None, check: SizeCheck | None = None
-    ) -> dict[str, Any]:
-        size, default_check = self.size_check(limit)
-        document = self.read_json(req, size, check or default_check)
+    def read_object(self, req: falcon.Request) -> dict[str, Any]:
+        """The request body, which must be a JSON object, within ``max_size`` bytes."""
+        document = self.read_json(req)
         if not isinstance(document, dict):
-            raise BadRequestBody("Document type not supported.")
-        return document
-
-    def read_array(
-        self, req: falcon.Request, limit: int | None = None, check: SizeCheck | None = None
-    ) -> list[Any]:
-        size, default_check = self.size_check(limit)
-        document = self.read_json(req, size, check or default_check)
-        if not isinstance(document, list):
             raise BadRequestBody("Document type not supported.")
         return document
 

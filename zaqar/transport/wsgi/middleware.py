@@ -84,6 +84,8 @@ class RequestChecks:
                 raise InvalidQueueName(
                     "The format of the submitted queue name or project id is not valid."
                 )
+        # The version's header rules: a missing Client-ID is reported before the project.
+        caller = versions.policy_of(req.path).caller(project, client_id)
         if project == "":
             raise falcon.HTTPBadRequest(
                 title="Empty project header not allowed",
@@ -92,7 +94,7 @@ class RequestChecks:
                     "X-PROJECT-ID and retry."
                 ),
             )
-        req.context.caller = Caller(project, client_id)
+        req.context.caller = caller
 
     def process_resource(
         self,

@@ -11,15 +11,17 @@ table (``v1.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
 
 from zaqar.api import validation
+from zaqar.api.errors import BadRequestBody
 from zaqar.api.service import Operations, Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import media, params
-from zaqar.transport.wsgi.views import Views
+from zaqar.transport.wsgi.views import PopViews, Views
 
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 MESSAGE_LIST_PARAMS = (
@@ -36,6 +38,14 @@ def _answer(resp: falcon.Response, document: Any, status: str = falcon.HTTP_200)
         resp.status = falcon.HTTP_204
     else:
         media.write_json(resp, document, status)
+
+
+def _body_or_none(
+    req: falcon.Request, read: Callable[[], Any], optional: bool = True
+) -> Callable[[], Any] | None:
+    """``read``, or None when the body is ``optional`` and the request has none (no
+    Content-Length, or 0). A body v1 requires is always read: an empty one is unparsable."""
+    return read if req.content_length or not optional else None
 
 
 def _next(req: falcon.Request, given: dict[str, Any], page: base.Page[Any]) -> str | None:
@@ -105,6 +115,97 @@ class Queue:
         resp.status = falcon.HTTP_204
 
 
+class QueueDocument:
+    """v1.1 and v2's queue: PUT creates it with the metadata of an optional body, GET gives
+    its metadata (no HEAD)."""
+
+    unavailable = {
+        "PUT": "Queue could not be created.",
+        "GET": "Queue metadata could not be retrieved.",
+        "DELETE": "Queue could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._queues = operations.queues
+        self._limits = operations.limits
+        self._body = body
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        limits = self._limits
+        created = self._queues.create(
+            queue_name,
+            _body_or_none(
+                req,
+                lambda: self._body.read_json(
+                    req,
+                    limits.max_queue_metadata,
+                    lambda size: validation.metadata_size(size, limits),
+                ),
+            ),
+            caller=req.context.caller,
+        )
+        resp.status = falcon.HTTP_201 if created else falcon.HTTP_204
+        resp.location = req.path
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        metadata = self._queues.get_metadata(queue_name, caller=req.context.caller)
+        resp.content_location = req.path
+        media.write_json(resp, metadata)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        self._queues.delete(queue_name, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
+#: The only media type a queue PATCH may have (JSON patch, draft 10, as v2 names it).
+JSON_PATCH = "application/openstack-messaging-v2.0-json-patch"
+
+
+class PatchableQueueDocument(QueueDocument):
+    """v2's queue: also PATCH with a JSON patch of its metadata."""
+
+    unavailable = {**QueueDocument.unavailable, "PATCH": "Queue could not be updated."}
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        if req.content_type != JSON_PATCH:
+            accepted = {"Accept-Patch": JSON_PATCH}
+            raise falcon.HTTPUnsupportedMediaType(
+                description=f"Accepted media type for PATCH: {accepted}.",
+                headers=accepted,
+            )
+        if not req.content_length:
+            raise BadRequestBody("PATCH body could not be empty for update.")
+        limits = self._limits
+        metadata = self._queues.patch(
+            queue_name,
+            lambda: self._body.read_json(
+                req, limits.max_queue_metadata, lambda size: validation.metadata_size(size, limits)
+            ),
+            caller=req.context.caller,
+        )
+        resp.content_location = req.path
+        media.write_json(resp, metadata)
+
+
+class Purge:
+    """v2's ``POST .../purge``: empties the queue of what the body names (everything
+    without a body)."""
+
+    unavailable = {"POST": "Queue could not be purged."}
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._queues = operations.queues
+        self._body = body
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        self._queues.purge(
+            queue_name,
+            _body_or_none(req, lambda: self._body.read_json(req)),
+            caller=req.context.caller,
+        )
+        resp.status = falcon.HTTP_204
+
+
 class Metadata:
     unavailable = {
         "GET": "Queue metadata could not be retrieved.",
@@ -125,7 +226,7 @@ class Metadata:
         limits = self._limits
         self._queues.set_metadata(
             queue_name,
-            lambda: self._body.read_object(
+            lambda: self._body.read_json(
                 req, limits.max_queue_metadata, lambda size: validation.metadata_size(size, limits)
             ),
             caller=req.context.caller,
@@ -164,7 +265,7 @@ class Messages:
         limits = self._limits
         ids = self._messages.post(
             queue_name,
-            lambda: self._body.read_array(
+            lambda: self._body.read_json(
                 req, limits.max_messages_post_size, lambda size: validation.post_size(size, limits)
             ),
             caller=req.context.caller,
@@ -178,7 +279,7 @@ class Messages:
         ids = req.get_param_as_list("ids")
         if ids is not None:
             found = self._messages.bulk_get(queue_name, ids, caller=caller)
-            _answer(resp, self._views.messages(queue_name, found))
+            _answer(resp, self._views.by_ids(queue_name, found, ids, caller.project))
             return
         given = params.read(req, MESSAGE_LIST_PARAMS)
         page = self._messages.list(
@@ -195,6 +296,26 @@ class Messages:
         ids = req.get_param_as_list("ids", required=True)
         self._messages.bulk_delete(queue_name, ids, caller=req.context.caller)
         resp.status = falcon.HTTP_204
+
+
+class MessagesWithPop(Messages):
+    """v1.1 and v2's messages: DELETE takes ``ids`` or ``pop``."""
+
+    def __init__(self, operations: Operations, views: PopViews, body: media.BodyRules) -> None:
+        super().__init__(operations, views, body)
+        self._pop_views = views
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        popped = self._messages.delete_or_pop(
+            queue_name,
+            req.get_param_as_list("ids"),
+            req.get_param_as_int("pop"),
+            caller=req.context.caller,
+        )
+        if popped is None:
+            resp.status = falcon.HTTP_204
+        else:
+            media.write_json(resp, self._pop_views.popped(popped))
 
 
 class Message:
@@ -229,11 +350,12 @@ class Claims:
         self._claims = operations.claims
         self._views = views
         self._body = body
+        self._optional = operations.policy.request_defaults
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
         claim = self._claims.create(
             queue_name,
-            lambda: self._body.read_object(req),
+            _body_or_none(req, lambda: self._body.read_json(req), self._optional),
             req.get_param_as_int("limit"),
             caller=req.context.caller,
         )
@@ -255,6 +377,7 @@ class Claim:
         self._claims = operations.claims
         self._views = views
         self._body = body
+        self._optional = operations.policy.request_defaults
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
@@ -267,7 +390,10 @@ class Claim:
         self, req: falcon.Request, resp: falcon.Response, queue_name: str, claim_id: str
     ) -> None:
         self._claims.update(
-            queue_name, claim_id, lambda: self._body.read_object(req), caller=req.context.caller
+            queue_name,
+            claim_id,
+            _body_or_none(req, lambda: self._body.read_json(req), self._optional),
+            caller=req.context.caller,
         )
         resp.status = falcon.HTTP_204
 

@@ -16,6 +16,7 @@ from zaqar.api import context
 from zaqar.api.service import Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import admin, media, resources
+from zaqar.transport.wsgi.views import home_resource
 
 POLICY = context.V1
 PREFIX = "/" + POLICY.version
@@ -91,8 +92,10 @@ class Views:
             "links": [{"rel": "next", "href": next_href}],
         }
 
-    def messages(self, queue: str, messages: list[base.Message]) -> list[Any] | None:
-        return [message_view(queue, m) for m in messages] if messages else None
+    def by_ids(
+        self, queue: str, found: list[base.Message], ids: list[str], project: str | None
+    ) -> list[Any] | None:
+        return [message_view(queue, m) for m in found] if found else None
 
     def message(self, queue: str, message: base.Message) -> dict[str, Any]:
         return message_view(queue, message)
@@ -109,30 +112,22 @@ class Views:
         }
 
 
-def _resource(
-    href: str, allow: list[str], href_vars: dict[str, str] | None = None, **extra: Any
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {"href-template": href}
-    if href_vars:
-        resource["href-vars"] = href_vars
-    hints: dict[str, Any] = {"allow": allow, "formats": {"application/json": {}}}
-    hints.update(extra)
-    resource["hints"] = hints
-    return resource
-
-
 _QUEUE = {"queue_name": "param/queue_name"}
 HOME = {
     "resources": {
-        "rel/queues": _resource(
+        "rel/queues": home_resource(
             "/v1/queues{?marker,limit,detailed}",
             ["GET"],
             {"marker": "param/marker", "limit": "param/queue_limit", "detailed": "param/detailed"},
         ),
-        "rel/queue": _resource("/v1/queues/{queue_name}", ["GET", "HEAD", "PUT", "DELETE"], _QUEUE),
-        "rel/queue-metadata": _resource("/v1/queues/{queue_name}/metadata", ["GET", "PUT"], _QUEUE),
-        "rel/queue-stats": _resource("/v1/queues/{queue_name}/stats", ["GET"], _QUEUE),
-        "rel/messages": _resource(
+        "rel/queue": home_resource(
+            "/v1/queues/{queue_name}", ["GET", "HEAD", "PUT", "DELETE"], _QUEUE
+        ),
+        "rel/queue-metadata": home_resource(
+            "/v1/queues/{queue_name}/metadata", ["GET", "PUT"], _QUEUE
+        ),
+        "rel/queue-stats": home_resource("/v1/queues/{queue_name}/stats", ["GET"], _QUEUE),
+        "rel/messages": home_resource(
             "/v1/queues/{queue_name}/messages{?marker,limit,echo,include_claimed}",
             ["GET"],
             {
@@ -143,13 +138,13 @@ HOME = {
                 "include_claimed": "param/include_claimed",
             },
         ),
-        "rel/post-messages": _resource(
+        "rel/post-messages": home_resource(
             "/v1/queues/{queue_name}/messages",
             ["POST"],
             _QUEUE,
             **{"accept-post": ["application/json"]},
         ),
-        "rel/claim": _resource(
+        "rel/claim": home_resource(
             "/v1/queues/{queue_name}/claims{?limit}",
             ["POST"],
             {**_QUEUE, "limit": "param/claim_limit"},

@@ -16,7 +16,7 @@ import falcon
 
 from zaqar.api.context import Policy
 from zaqar.api.service import Service
-from zaqar.transport.wsgi import media, openapi, v1
+from zaqar.transport.wsgi import media, openapi, v1, v1_1, v2
 
 Routes = Callable[[Service, media.BodyRules], list[tuple[str, Any]]]
 
@@ -65,7 +65,38 @@ VERSIONS: tuple[Version, ...] = (
         admin_routes=v1.admin_routes,
         openapi=True,
     ),
+    Version(
+        v1_1.POLICY,
+        ident="1.1",
+        status="DEPRECATED",
+        updated="2016-7-29T02:22:47Z",
+        media_suffix="v1_1",
+        routes=v1_1.routes,
+        admin_routes=v1_1.admin_routes,
+    ),
+    Version(
+        v2.POLICY,
+        ident="2",
+        status="CURRENT",
+        updated="2014-9-24T04:06:47Z",
+        media_suffix="v2",
+        routes=v2.routes,
+        admin_routes=v2.admin_routes,
+    ),
 )
+
+#: The rules of a path outside every version (answered 404): v1's, which ask for nothing.
+_UNVERSIONED = v1.POLICY
+
+
+def policy_of(path: str) -> Policy:
+    """The policy of the version a request path is in."""
+    for version in VERSIONS:
+        prefix = version.prefix
+        if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("/", ""):
+            return version.policy
+    return _UNVERSIONED
+
 
 #: Served to anyone, without a token or headers: version discovery (SPEC §8) and the OpenAPI
 #: documents, which are static and hold no project's data.

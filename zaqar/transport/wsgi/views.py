@@ -30,10 +30,32 @@ class Views(Protocol):
         self, queue: str, page: base.Page[base.Message], next_href: str | None
     ) -> Document | None: ...
 
-    def messages(self, queue: str, messages: list[base.Message]) -> Document | None: ...
+    def by_ids(
+        self, queue: str, found: list[base.Message], ids: list[str], project: str | None
+    ) -> Document | None: ...
 
     def message(self, queue: str, message: base.Message) -> Document: ...
 
     def claimed(self, queue: str, claim: base.Claim) -> Document: ...
 
     def claim(self, queue: str, claim: base.Claim, href: str) -> Document: ...
+
+
+class PopViews(Views, Protocol):
+    """The views of a version whose messages can be popped (v1.1, v2)."""
+
+    def popped(self, messages: list[base.Message]) -> Document: ...
+
+
+def home_resource(
+    href: str, allow: list[str], href_vars: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """One resource of a JSON-home document (draft-nottingham-json-home-03), as the
+    original's home documents write them."""
+    resource: dict[str, Any] = {"href-template": href}
+    if href_vars:
+        resource["href-vars"] = href_vars
+    hints: dict[str, Any] = {"allow": allow, "formats": {"application/json": {}}}
+    hints.update(extra)
+    resource["hints"] = hints
+    return resource

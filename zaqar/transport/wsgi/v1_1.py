@@ -1,0 +1,246 @@
+"""API v1.1: its policy, its representations and its route table.
+
+v1.1 is v1 with the rules every later version keeps (SPEC §5.1): every request names its
+client and project, queues come into being when posted to, a missing queue reads as empty,
+messages carry their ``id`` and (while claimed) their claim in the href, bodies are objects,
+lists always answer 200, and messages can be popped. v2 shows what it has in common with
+v1.1 through these same views, under its own prefix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import falcon
+
+from zaqar.api import context
+from zaqar.api.errors import NotFound
+from zaqar.api.service import Service
+from zaqar.storage import base
+from zaqar.transport.wsgi import media, resources, v1
+from zaqar.transport.wsgi.views import home_resource
+
+POLICY = context.V1_1
+
+
+class Views:
+    """What v1.1 and v2 show: objects with ``id``, envelopes everywhere, 200 for empty lists."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def queue_path(self, name: str) -> str:
+        return f"{self.prefix}/queues/{name}"
+
+    def message_path(self, queue: str, message_id: str) -> str:
+        return f"{self.prefix}/queues/{queue}/messages/{message_id}"
+
+    def message(self, queue: str, message: base.Message) -> dict[str, Any]:
+        """``id, href, ttl, age, body``; the href names the claim while one holds it
+        (python-zaqarclient reads a claim's id from its first message's href)."""
+        href = self.message_path(queue, message.id)
+        if message.claimed and message.claim_id is not None:
+            href += f"?claim_id={message.claim_id}"
+        return {
+            "id": message.id,
+            "href": href,
+            "ttl": message.ttl,
+            "age": message.age,
+            "body": message.body,
+        }
+
+    def queue_page(
+        self, page: base.Page[base.Queue], detailed: bool, next_href: str | None
+    ) -> dict[str, Any]:
+        queues = []
+        for queue in page.items:
+            view: dict[str, Any] = {"name": queue.name, "href": self.queue_path(queue.name)}
+            if detailed:
+                view["metadata"] = queue.metadata
+            queues.append(view)
+        links = [{"rel": "next", "href": next_href}] if queues and next_href else []
+        return {"queues": queues, "links": links}
+
+    def stats(self, queue: str, stats: base.QueueStats) -> dict[str, Any]:
+        shown = v1.stats_view(queue, stats)
+        for stamp in ("oldest", "newest"):
+            if stamp in shown["messages"]:
+                found = getattr(stats, stamp)
+                shown["messages"][stamp]["href"] = self.message_path(queue, found.id)
+        return shown
+
+    def posted(self, queue: str, ids: list[str]) -> dict[str, Any]:
+        return {"resources": [self.message_path(queue, i) for i in ids]}
+
+    def message_page(
+        self, queue: str, page: base.Page[base.Message], next_href: str | None
+    ) -> dict[str, Any]:
+        messages = [self.message(queue, m) for m in page.items]
+        links = [{"rel": "next", "href": next_href}] if messages and next_href else []
+        return {"messages": messages, "links": links}
+
+    def by_ids(
+        self, queue: str, found: list[base.Message], ids: list[str], project: str | None
+    ) -> dict[str, Any]:
+        if not found:
+            # The original's words, ids as a Python list.
+            raise NotFound(
+                f"No messages with IDs: {ids!r} found in the queue {queue} for project {project}."
+            )
+        return {"messages": [self.message(queue, m) for m in found]}
+
+    def claimed(self, queue: str, claim: base.Claim) -> dict[str, Any]:
+        return {"messages": [self.message(queue, m) for m in claim.messages]}
+
+    def claim(self, queue: str, claim: base.Claim, href: str) -> dict[str, Any]:
+        return {
+            "age": claim.age,
+            "ttl": claim.ttl,
+            "href": href,
+            "messages": [self.message(queue, m) for m in claim.messages],
+        }
+
+    def popped(self, messages: list[base.Message]) -> dict[str, Any]:
+        """Popped messages as stored: no href (they are gone)."""
+        return {
+            "messages": [
+                {
+                    "id": m.id,
+                    "age": m.age,
+                    "ttl": m.ttl,
+                    "body": m.body,
+                    "claim_id": m.claim_id,
+                    "claim_count": m.claim_count,
+                }
+                for m in messages
+            ]
+        }
+
+
+def home_document(prefix: str, queue_methods: list[str], purge: bool) -> bytes:
+    """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves."""
+    queue = {"queue_name": "param/queue_name"}
+    message = {**queue, "message_id": "param/message_id"}
+    claim = {**queue, "claim_id": "param/claim_id"}
+    base_path = prefix + "/queues/{queue_name}"
+    home = {
+        "resources": {
+            "rel/queues": home_resource(
+                prefix + "/queues{?marker,limit,detailed}",
+                ["GET"],
+                {
+                    "marker": "param/marker",
+                    "limit": "param/queue_limit",
+                    "detailed": "param/detailed",
+                },
+            ),
+            "rel/queue": home_resource(base_path, queue_methods, queue),
+            "rel/queue_stats": home_resource(base_path + "/stats", ["GET"], queue),
+            "rel/messages": home_resource(
+                base_path + "/messages{?marker,limit,echo,include_claimed}",
+                ["GET"],
+                {
+                    **queue,
+                    "marker": "param/marker",
+                    "limit": "param/messages_limit",
+                    "echo": "param/echo",
+                    "include_claimed": "param/include_claimed",
+                },
+            ),
+            "rel/post_messages": home_resource(
+                base_path + "/messages",
+                ["POST"],
+                queue,
+                **{"accept-post": ["application/json"]},
+            ),
+            "rel/messages_delete": home_resource(
+                base_path + "/messages{?ids,pop}",
+                ["DELETE"],
+                {**queue, "ids": "param/ids", "pop": "param/pop"},
+            ),
+            "rel/message_delete": home_resource(
+                base_path + "/messages/{message_id}{?claim}",
+                ["DELETE"],
+                {**message, "claim": "param/claim_id"},
+            ),
+            "rel/message_get": home_resource(
+                base_path + "/messages/{message_id}", ["GET"], message
+            ),
+            "rel/claim": home_resource(base_path + "/claims/{claim_id}", ["GET"], claim),
+            "rel/post_claim": home_resource(
+                base_path + "/claims{?limit}",
+                ["POST"],
+                {**queue, "limit": "param/claim_limit"},
+                **{"accept-post": ["application/json"]},
+            ),
+            "rel/patch_claim": home_resource(
+                base_path + "/claims/{claim_id}",
+                ["PATCH"],
+                claim,
+                **{"accept-post": ["application/json"]},
+            ),
+            "rel/delete_claim": home_resource(base_path + "/claims/{claim_id}", ["DELETE"], claim),
+            "rel/ping": home_resource(prefix + "/ping", ["GET", "HEAD"]),
+        }
+    }
+    if purge:
+        home["resources"]["rel/queue_purge"] = home_resource(
+            base_path + "/purge", ["POST"], queue, **{"accept-post": ["application/json"]}
+        )
+    return json.dumps(home, indent=4).encode("utf-8")
+
+
+class Home:
+    def __init__(self, prefix: str, queue_methods: list[str], purge: bool) -> None:
+        self._document = home_document(prefix, queue_methods, purge)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "application/json-home"
+        resp.cache_control = ["max-age=86400"]
+        resp.data = self._document
+
+
+def queue_routes(
+    prefix: str,
+    service: Service,
+    operations: Any,
+    views: Views,
+    body: media.BodyRules,
+    queue_resource: type[resources.QueueDocument] = resources.QueueDocument,
+    purge: bool = False,
+) -> list[tuple[str, Any]]:
+    """The routes v1.1 and v2 share, under ``prefix``; v2's queue also takes PATCH, and v2
+    can purge queues."""
+    queue = prefix + "/queues/{queue_name}"
+    queue_methods = [
+        method
+        for method in ("GET", "PUT", "PATCH", "DELETE")
+        if hasattr(queue_resource, f"on_{method.lower()}")
+    ]
+    table = [
+        (prefix + "/", Home(prefix, queue_methods, purge)),
+        (prefix + "/ping", resources.Ping(service)),
+        (prefix + "/queues", resources.Queues(operations, views)),
+        (queue, queue_resource(operations, body)),
+        (queue + "/stats", resources.Stats(operations, views)),
+        (queue + "/messages", resources.MessagesWithPop(operations, views, body)),
+        (queue + "/messages/{message_id}", resources.Message(operations, views)),
+        (queue + "/claims", resources.Claims(operations, views, body)),
+        (queue + "/claims/{claim_id}", resources.Claim(operations, views, body)),
+    ]
+    if purge:
+        table.append((queue + "/purge", resources.Purge(operations, body)))
+    return table
+
+
+PREFIX = "/" + POLICY.version
+
+
+def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
+    return queue_routes(PREFIX, service, service.under(POLICY), Views(PREFIX), body)
+
+
+def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
+    """None yet: v1.1's pools, flavors and health are to come (v1's pools serve meanwhile)."""
+    return []
