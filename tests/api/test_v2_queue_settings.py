@@ -244,3 +244,72 @@ def test_a_purge_of_unknown_resource_types_is_refused(
         api.post(V2.queue("q") + "/purge", json=document), 400, "Invalid API request", description
     )
     assert api.get(V2.queue("q") + "/stats").json["messages"]["total"] == 1
+
+
+# -- listing filters
+
+
+def _names(resp: Any) -> list[str]:
+    assert resp.status_code == 200, resp.text
+    return [queue["name"] for queue in resp.json["queues"]]
+
+
+def test_a_listing_filters_by_name_and_metadata_and_pages_through_the_matches(
+    api: Api,
+) -> None:
+    for n in range(12):
+        api.put(V2.queue(f"orders-{n:02d}"), json={"region": "eu" if n % 3 else "us", "n": n})
+    api.put(V2.queue("billing"), json={"region": "eu"})
+
+    assert _names(api.get(V2.prefix + "/queues?name=bill")) == ["billing"]
+    eu = api.get(V2.prefix + "/queues?name=orders&region=eu&limit=3")
+    assert _names(eu) == ["orders-01", "orders-02", "orders-04"]
+    # The next link keeps the filters, and the pages together hold every match once.
+    seen = _names(eu)
+    path = eu.json["links"][0]["href"]
+    for _ in range(10):
+        page = api.get(path)
+        if not page.json["queues"]:
+            break
+        seen += _names(page)
+        path = page.json["links"][0]["href"]
+    assert seen == [f"orders-{n:02d}" for n in range(12) if n % 3]
+    # A value that reads as an integer matches the integer stored.
+    assert _names(api.get(V2.prefix + "/queues?n=7")) == ["orders-07"]
+    assert _names(api.get(V2.prefix + "/queues?region=mars")) == []
+
+
+def test_with_count_adds_the_number_of_the_projects_queues(api: Api) -> None:
+    assert "count" not in api.get(V2.prefix + "/queues?with_count=true").json
+    for n in range(3):
+        api.put(V2.queue(f"q{n}"))
+    api.put(V2.queue("elsewhere"), project="other")
+    resp = api.get(V2.prefix + "/queues?with_count=true&limit=1")
+    assert resp.json["count"] == 3
+    assert len(resp.json["queues"]) == 1
+    assert "count" not in api.get(V2.prefix + "/queues").json
+
+
+def test_v1_1_has_no_listing_filters(api: Api) -> None:
+    api.put(V1_1.queue("a"), json={"x": 1})
+    api.put(V1_1.queue("b"), json={"x": 2})
+    resp = api.get(V1_1.prefix + "/queues?x=1&name=zzz&with_count=true")
+    assert _names(resp) == ["a", "b"]
+    assert "count" not in resp.json
+
+
+def test_a_queues_own_post_size_limit_applies_when_smaller(api: Api) -> None:
+    api.put(V2.queue("small"), json={"_max_messages_post_size": 64})
+    big = {"messages": [{"body": "x" * 80}]}
+    assert_error(
+        api.post(V2.queue("small") + "/messages", json=big),
+        400,
+        "Invalid API request",
+        "Message collection size is too large. Max size 64",
+    )
+    assert (
+        api.post(V2.queue("small") + "/messages", json={"messages": [{"body": 1}]}).status_code
+        == 201
+    )
+    # v1.1 does not read the queue's settings.
+    assert api.post(V1_1.queue("small") + "/messages", json=big).status_code == 201

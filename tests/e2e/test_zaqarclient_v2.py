@@ -1,14 +1,20 @@
 """python-zaqarclient's v2 client (what current clients speak) against a real zaqar-server.
 
-The client is 3.0.1, whose v2 objects accept exactly the message keys 4.x's do (``ttl, age,
-body, href, id, claim_id, claim_count, checksum``) and which finds a claim's id in its first
-message's href, as 4.x does. It runs on two backends; the HTTP suites under ``tests/api``
-and the storage conformance suite carry the rest.
+In this process the client is 3.0.1 (the v1 suite's), whose v2 objects accept exactly the
+message keys 4.x's do (``ttl, age, body, href, id, claim_id, claim_count, checksum``) and
+which finds a claim's id in its first message's href, as 4.x does. Today's client, 4.7, runs
+``zaqarclient_current.py`` in a process of its own (``make test`` installs it in
+``.venv/zaqarclient-current``). Two backends; the HTTP suites under ``tests/api`` and the
+storage conformance suite carry the rest.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +121,25 @@ def test_projects_do_not_see_each_others_queues(server: ZaqarServer) -> None:
     assert name not in [q.name for q in listed]
     assert list(bob.queue(name).messages(echo=True)) == []
     assert [m.body for m in alice.queue(name).messages(echo=True)] == ["secret"]
+
+
+#: Where ``make test`` installs today's client (python-zaqarclient 4.7).
+CURRENT_CLIENT = Path(sys.prefix) / "zaqarclient-current"
+
+
+def test_todays_python_zaqarclient_works_end_to_end(server: ZaqarServer) -> None:
+    assert (CURRENT_CLIENT / "zaqarclient").is_dir(), (
+        f"python-zaqarclient 4.7 is not in {CURRENT_CLIENT}: 'make test' installs it"
+    )
+    script = Path(__file__).with_name("zaqarclient_current.py")
+    env = {**os.environ, "PYTHONPATH": str(CURRENT_CLIENT)}
+    done = subprocess.run(
+        [sys.executable, str(script), server.url, "current-client"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().endswith("ok")

@@ -90,6 +90,17 @@ def test_queue_names_are_case_sensitive(queues: base.QueueController) -> None:
     assert queues.create("FIZBIT") is True
 
 
+def test_count_is_the_number_of_queues_of_the_project(queues: base.QueueController) -> None:
+    assert queues.count("alpha") == 0
+    for name in ("a", "b", "c"):
+        queues.create(name, project="alpha")
+    queues.create("a", project="beta")
+    queues.create("global")
+    assert (queues.count("alpha"), queues.count("beta"), queues.count()) == (3, 1, 1)
+    queues.delete("b", project="alpha")
+    assert queues.count("alpha") == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # list
 

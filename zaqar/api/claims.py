@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from zaqar.api import validation
-from zaqar.api.context import Caller, Document, Policy
+from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody
 from zaqar.api.validation import Limits
 from zaqar.storage import base
 
 
 class Claims:
-    def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
+    def __init__(
+        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+    ) -> None:
+        self._guard = guard
         self._claims = storage.claim_controller
         self._limits = limits
         self._policy = policy
@@ -24,6 +27,7 @@ class Claims:
         ``document()`` gives; None when there were none. With ``request_defaults`` the
         document (None: the request had no body) and both fields are optional."""
         validation.queue_identification(queue, caller.project)
+        self._guard("claims:create", caller)
         ttl, grace = self._terms(document, v1_grace=None)
         limit = self._policy.default_limit if limit is None else limit
         validation.claim_ttl(ttl, self._limits)
@@ -51,6 +55,7 @@ class Claims:
 
     def get(self, queue: str, claim_id: str, *, caller: Caller) -> base.Claim:
         validation.queue_identification(queue, caller.project)
+        self._guard("claims:get", caller)
         return self._claims.get(queue, claim_id, caller.project)
 
     def update(
@@ -58,6 +63,7 @@ class Claims:
     ) -> None:
         """Renew the claim with the ``ttl`` (and optional ``grace``) ``document()`` gives."""
         validation.queue_identification(queue, caller.project)
+        self._guard("claims:update", caller)
         ttl, grace = self._terms(document, v1_grace=0)
         # Renewals check only the TTL, as the reference service does; clients rely on any
         # grace being accepted. A grace outside [0, max_message_ttl] could only shorten a
@@ -69,6 +75,7 @@ class Claims:
 
     def delete(self, queue: str, claim_id: str, *, caller: Caller) -> None:
         validation.queue_identification(queue, caller.project)
+        self._guard("claims:delete", caller)
         self._claims.delete(queue, claim_id, caller.project)
 
 

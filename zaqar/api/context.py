@@ -20,6 +20,10 @@ from zaqar.api.errors import MissingClientId, MissingProject
 #: A parsed request document, asked for only once the checks that do not need it passed
 #: (so a bad queue name or a missing client id is reported before a malformed body).
 Document = Callable[[], Any]
+#: The same, read within the number of bytes the operation allows (a queue may allow less).
+SizedDocument = Callable[[int], Any]
+#: Checks that the caller may do an action (``zaqar.api.policies``); raises if not.
+Guard = Callable[[str, "Caller"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,8 @@ class Caller:
     project: str | None = None
     #: 32 lowercase hex digits, or None when the client did not say.
     client_id: str | None = None
+    #: What the rules of ``zaqar.api.policies`` see: keystone's roles, or ``X-Roles``.
+    roles: tuple[str, ...] = ()
 
     def required_client_id(self) -> str:
         if self.client_id is None:
@@ -57,17 +63,23 @@ class Policy:
     request_defaults: bool = False
     #: A post is ``{"messages": [...]}``; v1 posts the bare array.
     batch_envelope: bool = False
+    #: Queue listings filter by name and metadata and can count the project's queues.
+    listing_filters: bool = False
+    #: Every operation checks its rule of ``zaqar.api.policies``.
+    checks_rules: bool = False
     #: Page size of listings and claims when the request names none.
     default_limit: int = 10
 
-    def caller(self, project: str | None, client_id: str | None) -> Caller:
+    def caller(
+        self, project: str | None, client_id: str | None, roles: tuple[str, ...] = ()
+    ) -> Caller:
         """The caller of a request that named this project and client id (None: not named)."""
         if self.identity_required:
             if client_id is None:
                 raise MissingClientId('The "Client-ID" header is required.')
             if project is None:
                 raise MissingProject("The header X-PROJECT-ID was missing")
-        return Caller(project, client_id)
+        return Caller(project, client_id, roles)
 
 
 V1 = Policy("v1")
@@ -87,4 +99,6 @@ V2 = Policy(
     lazy_queues=True,
     request_defaults=True,
     batch_envelope=True,
+    listing_filters=True,
+    checks_rules=True,
 )

@@ -10,6 +10,7 @@ APIError
 ├── BodyTooLarge           a request body over its limit (413)
 ├── NotFound               what was asked for is not there (404; most 404s are storage's)
 ├── Conflict               a change that cannot be made to what is there (409)
+├── NotAuthorized          the policy denies the caller the operation (403)
 └── NotCarriedOut          a setting this server does not carry out yet (501)
 """
 
@@ -57,6 +58,10 @@ class NotFound(APIError):
 
 
 class Conflict(APIError):
+    pass
+
+
+class NotAuthorized(APIError):
     pass
 
 

@@ -7,30 +7,39 @@ from collections.abc import Sequence
 from typing import Any
 
 from zaqar.api import validation
-from zaqar.api.context import Caller, Document, Policy
+from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
 from zaqar.storage import base, errors
 
 
 class Messages:
-    def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
+    def __init__(
+        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+    ) -> None:
+        self._guard = guard
         self._messages = storage.message_controller
         self._queues = storage.queue_controller
         self._limits = limits
         self._policy = policy
 
-    def post(self, queue: str, document: Document, *, caller: Caller) -> builtins.list[str]:
-        """Post the messages of the batch ``document()`` gives; their ids, in order.
+    def post(self, queue: str, document: SizedDocument, *, caller: Caller) -> builtins.list[str]:
+        """Post the messages of the batch ``document(limit)`` gives; their ids, in order.
 
         A batch is a JSON array of messages (or ``{"messages": [...]}``, ``batch_envelope``),
         each a JSON object with ``body`` and ``ttl`` (which ``request_defaults`` make
-        optional). With lazy queues a missing queue is created.
+        optional). With lazy queues a missing queue is created. With queue settings the
+        queue's ``_default_message_ttl`` and ``_max_messages_post_size`` apply.
         """
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:create", caller)
         client_id = caller.required_client_id()
-        default_ttl = self._default_ttl(queue, caller)
-        batch = self._batch(document(), default_ttl)
+        settings = self._settings(queue, caller)
+        size = self._limits.max_messages_post_size
+        queue_size = settings.get("_max_messages_post_size")
+        if queue_size:
+            size = min(size, int(queue_size))
+        batch = self._batch(document(size), self._default_ttl(settings))
         for message in batch:
             validation.message_ttl(message.ttl, self._limits)
         try:
@@ -42,21 +51,23 @@ class Messages:
         self._queues.create(queue, caller.project)
         return self._messages.post(queue, batch, client_id, caller.project)
 
-    def _default_ttl(self, queue: str, caller: Caller) -> int | None:
+    def _settings(self, queue: str, caller: Caller) -> dict[str, Any]:
+        """The queue's metadata, where its settings apply to posts (v2); else nothing."""
+        if not self._policy.queue_settings:
+            return {}
+        # PERF: one more read per post, as the original makes; a later speed pass may cache
+        # queue settings for a moment.
+        try:
+            return self._queues.get_metadata(queue, caller.project)
+        except errors.QueueDoesNotExist:
+            return {}
+
+    def _default_ttl(self, settings: dict[str, Any]) -> int | None:
         """The ttl of a message posted without one; None when it is required."""
         if not self._policy.request_defaults:
             return None
-        if self._policy.queue_settings:
-            # PERF: one more read per post, as the original makes; a later speed pass may
-            # cache queue settings for a moment.
-            try:
-                metadata = self._queues.get_metadata(queue, caller.project)
-            except errors.QueueDoesNotExist:
-                metadata = {}
-            queue_ttl = metadata.get("_default_message_ttl")
-            if queue_ttl:
-                return int(queue_ttl)
-        return self._limits.default_message_ttl
+        queue_ttl = settings.get("_default_message_ttl")
+        return int(queue_ttl) if queue_ttl else self._limits.default_message_ttl
 
     def _batch(self, document: Any, default_ttl: int | None) -> builtins.list[base.NewMessage]:
         if self._policy.batch_envelope:
@@ -91,6 +102,7 @@ class Messages:
     ) -> base.Page[base.Message]:
         """A page of the queue read as a feed; ``echo`` shows the caller's own messages."""
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:get_all", caller)
         client_id = caller.required_client_id()
         limit = self._policy.default_limit if limit is None else limit
         validation.message_listing_limit(limit, self._limits)
@@ -100,21 +112,25 @@ class Messages:
 
     def get(self, queue: str, message_id: str, *, caller: Caller) -> base.Message:
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:get", caller)
         return self._messages.get(queue, message_id, caller.project)
 
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], *, caller: Caller
     ) -> builtins.list[base.Message]:
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:get_all", caller)
         validation.message_listing_limit(len(message_ids), self._limits)
         return self._messages.bulk_get(queue, message_ids, caller.project)
 
     def delete(self, queue: str, message_id: str, claim_id: str | None, *, caller: Caller) -> None:
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:delete", caller)
         self._messages.delete(queue, message_id, caller.project, claim_id)
 
     def bulk_delete(self, queue: str, message_ids: Sequence[str], *, caller: Caller) -> None:
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:delete_all", caller)
         validation.message_listing_limit(len(message_ids), self._limits)
         self._messages.bulk_delete(queue, message_ids, caller.project)
 
@@ -124,6 +140,7 @@ class Messages:
         """v1.1 and v2's collection DELETE: by ``ids`` (None back) or ``pop`` free messages
         (taken and deleted at once: each goes to one popper only); exactly one of them."""
         validation.queue_identification(queue, caller.project)
+        self._guard("messages:delete_all", caller)
         if pop is not None and message_ids is not None:
             raise ValidationFailed(
                 "pop and id params cannot be present together in the delete request."

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from zaqar.api import patch, validation
-from zaqar.api.context import Caller, Document, Policy
+from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
 from zaqar.storage import base, errors
@@ -15,38 +16,92 @@ PURGEABLE = ("messages", "subscriptions")
 
 
 class Queues:
-    def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
+    def __init__(
+        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+    ) -> None:
+        self._guard = guard
         self._queues = storage.queue_controller
         self._messages = storage.message_controller
         self._limits = limits
         self._policy = policy
 
     def list(
-        self, marker: str | None, limit: int | None, detailed: bool, *, caller: Caller
+        self,
+        marker: str | None,
+        limit: int | None,
+        detailed: bool,
+        *,
+        caller: Caller,
+        name: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> base.Page[base.Queue]:
+        """A page of the project's queues in name order. With ``listing_filters``, only
+        those whose name contains ``name`` and whose metadata has each ``metadata`` value
+        (compared as an integer when it reads as one)."""
+        self._guard("queues:get_all", caller)
         limit = self._policy.default_limit if limit is None else limit
         validation.queue_listing_limit(limit, self._limits)
-        page = self._queues.list(caller.project, marker, limit, detailed)
+        if self._policy.listing_filters and (name or metadata):
+            page = self._filtered(caller.project, marker, limit, detailed, name, metadata or {})
+        else:
+            page = self._queues.list(caller.project, marker, limit, detailed)
         if detailed and self._policy.queue_settings:
             shown = [base.Queue(q.name, self._shown(q.metadata or {})) for q in page.items]
             return base.Page(shown, page.next_marker)
         return page
 
+    def _filtered(
+        self,
+        project: str | None,
+        marker: str | None,
+        limit: int,
+        detailed: bool,
+        name: str | None,
+        metadata: dict[str, str],
+    ) -> base.Page[base.Queue]:
+        """Reads the project's queues in name order until a page of matches is full: the
+        filters are the same on every driver, and cost a scan of the project's queues."""
+        wanted = {key: _filter_value(value) for key, value in metadata.items()}
+        page_size = self._limits.max_queues_per_page
+        found: builtins.list[base.Queue] = []
+        while True:
+            page = self._queues.list(project, marker, page_size, detailed or bool(wanted))
+            for queue in page.items:
+                stored = queue.metadata or {}
+                if name and name not in queue.name:
+                    continue
+                if any(stored.get(key) != value for key, value in wanted.items()):
+                    continue
+                found.append(base.Queue(queue.name, queue.metadata if detailed else None))
+                if len(found) == limit:
+                    return base.Page(found, queue.name)
+            if len(page.items) < page_size or page.next_marker is None:
+                return base.Page(found, found[-1].name if found else None)
+            marker = page.next_marker
+
+    def count(self, *, caller: Caller) -> int:
+        """How many queues the caller's project has."""
+        self._guard("queues:get_all", caller)
+        return self._queues.count(caller.project)
+
     def create(self, name: str, document: Document | None = None, *, caller: Caller) -> bool:
         """Create the queue, with the metadata ``document()`` gives if there is one; True
         when it did not exist (an existing queue keeps its metadata)."""
         validation.queue_identification(name, caller.project)
+        self._guard("queues:create", caller)
         metadata = None if document is None else self._metadata(document())
         return self._queues.create(name, caller.project, metadata)
 
     def exists(self, name: str, *, caller: Caller) -> bool:
         validation.queue_identification(name, caller.project)
+        self._guard("queues:get", caller)
         return self._queues.exists(name, caller.project)
 
     def get_metadata(self, name: str, *, caller: Caller) -> dict[str, Any]:
         """The queue's metadata; with lazy queues a missing queue has none, and with queue
         settings every setting shows (its default when the queue has none)."""
         validation.queue_identification(name, caller.project)
+        self._guard("queues:get", caller)
         try:
             metadata = self._queues.get_metadata(name, caller.project)
         except errors.QueueDoesNotExist:
@@ -58,6 +113,7 @@ class Queues:
     def set_metadata(self, name: str, document: Document, *, caller: Caller) -> None:
         """Replace the queue's metadata with the JSON object ``document()`` returns."""
         validation.queue_identification(name, caller.project)
+        self._guard("queues:update", caller)
         self._queues.set_metadata(name, self._metadata(document()), caller.project)
 
     def patch(self, name: str, document: Document, *, caller: Caller) -> dict[str, Any]:
@@ -65,6 +121,7 @@ class Queues:
         the metadata as ``get_metadata`` shows it afterwards. No concurrent change is lost.
         """
         validation.queue_identification(name, caller.project)
+        self._guard("queues:update", caller)
         changes = patch.parse(document())
         reserved = validation.reserved_defaults(self._limits)
 
@@ -84,6 +141,7 @@ class Queues:
         """Remove what of the queue ``{"resource_types": [...]}`` names (all when there is no
         document): every message, claimed or not, and every subscription. The queue stays."""
         validation.queue_identification(name, caller.project)
+        self._guard("queues:purge", caller)
         types = PURGEABLE if document is None else _purged_types(document())
         if "messages" not in types:
             return
@@ -103,10 +161,12 @@ class Queues:
 
     def delete(self, name: str, *, caller: Caller) -> None:
         validation.queue_identification(name, caller.project)
+        self._guard("queues:delete", caller)
         self._queues.delete(name, caller.project)
 
     def stats(self, name: str, *, caller: Caller) -> base.QueueStats:
         validation.queue_identification(name, caller.project)
+        self._guard("queues:stats", caller)
         try:
             return self._queues.stats(name, caller.project)
         except errors.QueueDoesNotExist:
@@ -145,3 +205,11 @@ def _purged_types(document: Any) -> tuple[str, ...]:
     if not isinstance(types, list) or not all(t in PURGEABLE for t in types):
         raise ValidationFailed("Resource types must be a sub set of {'messages', 'subscriptions'}.")
     return tuple(types)
+
+
+def _filter_value(text: str) -> Any:
+    """A metadata filter's value: an integer when it reads as one (as the original does)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text

@@ -5,8 +5,9 @@ from __future__ import annotations
 from oslo_config import cfg
 
 from zaqar.api.claims import Claims
-from zaqar.api.context import Policy
+from zaqar.api.context import Caller, Guard, Policy
 from zaqar.api.messages import Messages
+from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
 from zaqar.api.validation import Limits
@@ -14,15 +15,22 @@ from zaqar.conf import default
 from zaqar.storage import base
 
 
+def _anyone(action: str, caller: Caller) -> None:
+    """The rule check of a version that checks none."""
+
+
 class Operations:
     """The queue, message and claim operations under one API version's policy."""
 
-    def __init__(self, storage: base.DataDriver, limits: Limits, policy: Policy) -> None:
+    def __init__(
+        self, storage: base.DataDriver, limits: Limits, policy: Policy, authorizer: Authorizer
+    ) -> None:
         self.policy = policy
         self.limits = limits
-        self.queues = Queues(storage, limits, policy)
-        self.messages = Messages(storage, limits, policy)
-        self.claims = Claims(storage, limits, policy)
+        guard: Guard = authorizer.check if policy.checks_rules else _anyone
+        self.queues = Queues(storage, limits, policy, guard)
+        self.messages = Messages(storage, limits, policy, guard)
+        self.claims = Claims(storage, limits, policy, guard)
 
 
 class Service:
@@ -31,13 +39,16 @@ class Service:
         self.storage = storage
         #: The pools admin operations, with ``pooling`` only (there are no pools without it).
         self.pools: Pools | None = Pools(conf, storage) if conf[default.GROUP].pooling else None
+        self._authorizer = Authorizer(conf)
         self._versions: dict[Policy, Operations] = {}
 
     def under(self, policy: Policy) -> Operations:
         """The operations as API version ``policy`` reads requests."""
         operations = self._versions.get(policy)
         if operations is None:
-            operations = self._versions[policy] = Operations(self.storage, self.limits, policy)
+            operations = self._versions[policy] = Operations(
+                self.storage, self.limits, policy, self._authorizer
+            )
         return operations
 
     def is_alive(self) -> bool:

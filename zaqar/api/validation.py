@@ -131,11 +131,10 @@ def metadata_size(content_length: int | None, limits: Limits) -> None:
         )
 
 
-def post_size(content_length: int | None, limits: Limits) -> None:
-    if content_length is not None and content_length > limits.max_messages_post_size:
-        raise ValidationFailed(
-            f"Message collection size is too large. Max size {limits.max_messages_post_size}"
-        )
+def post_size(content_length: int | None, limit: int) -> None:
+    """A post's body is at most ``limit`` bytes (the configured limit, or a queue's own)."""
+    if content_length is not None and content_length > limit:
+        raise ValidationFailed(f"Message collection size is too large. Max size {limit}")
 
 
 # -- pools (admin API) ----------------------------------------------------------------------

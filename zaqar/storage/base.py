@@ -125,6 +125,10 @@ class QueueController(abc.ABC):
     def exists(self, name: str, project: str | None = None) -> bool: ...
 
     @abc.abstractmethod
+    def count(self, project: str | None = None) -> int:
+        """How many queues the project has."""
+
+    @abc.abstractmethod
     def get_metadata(self, name: str, project: str | None = None) -> dict[str, JSON]:
         """Raises QueueDoesNotExist."""
 
@@ -404,6 +408,10 @@ class CatalogueController(abc.ABC):
     @abc.abstractmethod
     def count(self, pool: str) -> int:
         """How many queues the pool holds."""
+
+    @abc.abstractmethod
+    def project_count(self, project: str | None) -> int:
+        """How many queues of the project are catalogued."""
 
 
 class Driver(abc.ABC):

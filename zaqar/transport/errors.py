@@ -53,6 +53,7 @@ TABLE: dict[type[Exception], Answer] = {
     api_errors.BodyTooLarge: Answer(413, "Request body too large"),
     api_errors.NotFound: Answer(404, "Not found"),
     api_errors.Conflict: Answer(409, _CONFLICT),
+    api_errors.NotAuthorized: Answer(403, "Not authorized"),
     api_errors.NotCarriedOut: Answer(501, "Not implemented"),
     storage_errors.DoesNotExist: Answer(404, "Not found"),
     storage_errors.MessageIsClaimed: Answer(403, _UNABLE_TO_DELETE, _CLAIMED),

@@ -269,3 +269,7 @@ class CatalogueController(base.CatalogueController):
     def count(self, pool: str) -> int:
         found = self._store.call(self._pools.find_one, {"_id": pool}, {"h": 1})
         return 0 if found is None else int(found["h"])
+
+    def project_count(self, project: str | None) -> int:
+        query = {"p": stored_project(project)}
+        return int(self._store.call(self._entries.count_documents, query))

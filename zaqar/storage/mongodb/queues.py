@@ -83,6 +83,10 @@ class QueueController(base.QueueController):
         if result.matched_count == 0:
             raise errors.QueueDoesNotExist(name, project)
 
+    def count(self, project: str | None = None) -> int:
+        query = {"p": stored_project(project)}
+        return int(self._store.call(self._layout.queues.count_documents, query))
+
     def update_metadata(
         self, name: str, change: updates.Change, project: str | None = None
     ) -> dict[str, Any]:

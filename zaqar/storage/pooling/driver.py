@@ -397,6 +397,9 @@ class QueueController(base.QueueController):
             writes=True,
         )
 
+    def count(self, project: str | None = None) -> int:
+        return self._pooled.catalogue.project_count(project)
+
     def update_metadata(
         self, name: str, change: updates.Change, project: str | None = None
     ) -> dict[str, Any]:

@@ -390,3 +390,9 @@ class CatalogueController(base.CatalogueController):
         with self._store.talking() as client:
             held: Any = client.hget(self._keys.held, pool)
         return int(held or 0)
+
+    def project_count(self, project: str | None) -> int:
+        _, names_key = self._keys.catalogue(project)
+        with self._store.talking() as client:
+            found: Any = client.zcard(names_key)
+        return int(found)

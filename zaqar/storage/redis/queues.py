@@ -106,6 +106,11 @@ class QueueController(base.QueueController):
         if not done:
             raise errors.QueueDoesNotExist(name, project)
 
+    def count(self, project: str | None = None) -> int:
+        with self._store.talking() as client:
+            found: Any = client.zcard(self._store.project_index(project))
+        return int(found)
+
     def update_metadata(
         self, name: str, change: updates.Change, project: str | None = None
     ) -> dict[str, Any]:

@@ -268,3 +268,8 @@ class CatalogueController(base.CatalogueController):
     def count(self, pool: str) -> int:
         with self._store.reading() as connection:
             return _count(connection, pool)
+
+    def project_count(self, project: str | None) -> int:
+        query = sa.select(sa.func.count()).where(c.c.project == stored_project(project))
+        with self._store.reading() as connection:
+            return int(connection.execute(query).scalar_one())

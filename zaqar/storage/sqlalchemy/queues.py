@@ -103,6 +103,11 @@ class QueueController(base.QueueController):
             if connection.execute(statement).rowcount == 0:
                 raise errors.QueueDoesNotExist(name, project)
 
+    def count(self, project: str | None = None) -> int:
+        query = sa.select(sa.func.count()).where(q.c.project == stored_project(project))
+        with self._store.reading() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def update_metadata(
         self, name: str, change: updates.Change, project: str | None = None
     ) -> dict[str, Any]:

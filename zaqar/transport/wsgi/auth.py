@@ -75,6 +75,11 @@ def unauthorized() -> falcon.HTTPError:
     )
 
 
+def roles_of(req: falcon.Request) -> list[str]:
+    """The roles ``X-Roles`` lists (comma separated): auth_token's under keystone."""
+    return [role.strip() for role in (req.get_header("X-Roles") or "").split(",") if role.strip()]
+
+
 def keystone_identity(req: falcon.Request) -> tuple[str, list[str]]:
     """The project and roles of a token auth_token validated (401/403 otherwise)."""
     if req.get_header("X-Identity-Status") != "Confirmed":
@@ -86,8 +91,7 @@ def keystone_identity(req: falcon.Request) -> tuple[str, list[str]]:
             title="Project-scoped token required",
             description="The token is not scoped to a project; queues belong to projects.",
         )
-    roles = [role.strip() for role in (req.get_header("X-Roles") or "").split(",")]
-    return project, [role for role in roles if role]
+    return project, roles_of(req)
 
 
 def require_admin(

@@ -84,8 +84,11 @@ class RequestChecks:
                 raise InvalidQueueName(
                     "The format of the submitted queue name or project id is not valid."
                 )
+        if not self._policy.keystone:
+            # What the rules of API v2 see without keystone, as in the original.
+            req.context.roles = auth.roles_of(req)
         # The version's header rules: a missing Client-ID is reported before the project.
-        caller = versions.policy_of(req.path).caller(project, client_id)
+        caller = versions.policy_of(req.path).caller(project, client_id, tuple(req.context.roles))
         if project == "":
             raise falcon.HTTPBadRequest(
                 title="Empty project header not allowed",

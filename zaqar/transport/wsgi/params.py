@@ -26,6 +26,18 @@ def read(req: falcon.Request, spec: tuple[tuple[str, type], ...]) -> dict[str, A
     return values
 
 
+def others(req: falcon.Request, spec: tuple[tuple[str, type], ...]) -> dict[str, str]:
+    """The parameters the client sent that ``spec`` does not name, as text (a value split
+    at commas, or repeated, is joined again with commas)."""
+    known = {name for name, _ in spec}
+    found: dict[str, str] = {}
+    for name, value in req.params.items():
+        if name in known:
+            continue
+        found[name] = ",".join(value) if isinstance(value, list) else str(value)
+    return found
+
+
 def _render(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -4,7 +4,7 @@ A responder reads the request (path, query parameters, body), calls one operatio
 ``zaqar.api`` as the request's caller, and writes what its version's views make of the
 result. What a version reads differently is in its ``Policy`` (inside the operations); what
 it shows differently is in its ``Views``; which responder serves which path is in its route
-table (``v1.py``).
+table (``v1.py``, ``v1_1.py``, ``v2.py``).
 
 ``unavailable`` names, per method, what a 503 from the responder says it could not do.
 """
@@ -24,6 +24,8 @@ from zaqar.transport.wsgi import media, params
 from zaqar.transport.wsgi.views import PopViews, Views
 
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
+#: v2's: any other parameter is a metadata filter.
+FILTERED_QUEUE_LIST_PARAMS = (*QUEUE_LIST_PARAMS, ("name", str), ("with_count", bool))
 MESSAGE_LIST_PARAMS = (
     ("marker", str),
     ("limit", int),
@@ -74,15 +76,28 @@ class Queues:
     def __init__(self, operations: Operations, views: Views) -> None:
         self._queues = operations.queues
         self._views = views
+        self._filters = operations.policy.listing_filters
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_location = params.request_location(req)
-        given = params.read(req, QUEUE_LIST_PARAMS)
+        if self._filters:
+            given = params.read(req, FILTERED_QUEUE_LIST_PARAMS)
+            metadata = params.others(req, FILTERED_QUEUE_LIST_PARAMS)
+        else:
+            given, metadata = params.read(req, QUEUE_LIST_PARAMS), {}
         detailed = given.get("detailed", False)
+        caller = req.context.caller
         page = self._queues.list(
-            given.get("marker"), given.get("limit"), detailed, caller=req.context.caller
+            given.get("marker"),
+            given.get("limit"),
+            detailed,
+            caller=caller,
+            name=given.get("name"),
+            metadata=metadata,
         )
-        _answer(resp, self._views.queue_page(page, detailed, _next(req, given, page)))
+        count = self._queues.count(caller=caller) if given.get("with_count") else None
+        links = _next(req, {**given, **metadata}, page)
+        _answer(resp, self._views.queue_page(page, detailed, links, count))
 
 
 class Queue:
@@ -257,16 +272,14 @@ class Messages:
 
     def __init__(self, operations: Operations, views: Views, body: media.BodyRules) -> None:
         self._messages = operations.messages
-        self._limits = operations.limits
         self._views = views
         self._body = body
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
-        limits = self._limits
         ids = self._messages.post(
             queue_name,
-            lambda: self._body.read_json(
-                req, limits.max_messages_post_size, lambda size: validation.post_size(size, limits)
+            lambda limit: self._body.read_json(
+                req, limit, lambda size: validation.post_size(size, limit)
             ),
             caller=req.context.caller,
         )

@@ -63,7 +63,11 @@ class Views:
     prefix = PREFIX
 
     def queue_page(
-        self, page: base.Page[base.Queue], detailed: bool, next_href: str | None
+        self,
+        page: base.Page[base.Queue],
+        detailed: bool,
+        next_href: str | None,
+        count: int | None = None,
     ) -> dict[str, Any] | None:
         if not page.items or next_href is None:
             return None

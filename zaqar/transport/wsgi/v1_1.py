@@ -51,7 +51,11 @@ class Views:
         }
 
     def queue_page(
-        self, page: base.Page[base.Queue], detailed: bool, next_href: str | None
+        self,
+        page: base.Page[base.Queue],
+        detailed: bool,
+        next_href: str | None,
+        count: int | None = None,
     ) -> dict[str, Any]:
         queues = []
         for queue in page.items:
@@ -60,7 +64,10 @@ class Views:
                 view["metadata"] = queue.metadata
             queues.append(view)
         links = [{"rel": "next", "href": next_href}] if queues and next_href else []
-        return {"queues": queues, "links": links}
+        shown: dict[str, Any] = {"queues": queues, "links": links}
+        if count:  # the original shows a count only when there is one
+            shown["count"] = count
+        return shown
 
     def stats(self, queue: str, stats: base.QueueStats) -> dict[str, Any]:
         shown = v1.stats_view(queue, stats)

@@ -19,7 +19,11 @@ class Views(Protocol):
     prefix: str
 
     def queue_page(
-        self, page: base.Page[base.Queue], detailed: bool, next_href: str | None
+        self,
+        page: base.Page[base.Queue],
+        detailed: bool,
+        next_href: str | None,
+        count: int | None = None,
     ) -> Document | None: ...
 
     def stats(self, queue: str, stats: base.QueueStats) -> Document: ...

@@ -1,0 +1,77 @@
+"""Who may do what: oslo.policy rules, checked by the operations of API v2 (SPEC §5.2).
+
+The rules have the original's names (``queues:get_all``, ``messages:create``, ...) and
+defaults: every queue, message and claim operation is open to any caller of the project.
+An operator restricts them in a policy file (``[oslo_policy] policy_file``); a denial is
+``403 Not authorized``. The credentials are the caller's project and roles: under keystone
+the token's, without it what ``X-Roles`` says, as the original reads them. v1 and v1.1 check
+no rules, as in the original.
+
+``oslopolicy-sample-generator --namespace zaqar`` writes every rule with its default.
+"""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from zaqar.api.context import Caller
+from zaqar.api.errors import NotAuthorized
+
+#: Open to any caller of the project (the original's default for these rules).
+UNPROTECTED = ""
+_QUEUE = "/v2/queues/{queue_name}"
+
+_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("queues:get_all", "List queues.", "GET", "/v2/queues"),
+    ("queues:create", "Create a queue.", "PUT", _QUEUE),
+    ("queues:get", "Read a queue's metadata.", "GET", _QUEUE),
+    ("queues:delete", "Delete a queue.", "DELETE", _QUEUE),
+    ("queues:update", "Change a queue's metadata.", "PATCH", _QUEUE),
+    ("queues:stats", "Read a queue's statistics.", "GET", _QUEUE + "/stats"),
+    ("queues:purge", "Purge a queue.", "POST", _QUEUE + "/purge"),
+    ("messages:get_all", "List messages, or get them by ids.", "GET", _QUEUE + "/messages"),
+    ("messages:create", "Post messages.", "POST", _QUEUE + "/messages"),
+    ("messages:get", "Get a message.", "GET", _QUEUE + "/messages/{message_id}"),
+    ("messages:delete", "Delete a message.", "DELETE", _QUEUE + "/messages/{message_id}"),
+    ("messages:delete_all", "Delete messages by ids, or pop.", "DELETE", _QUEUE + "/messages"),
+    ("claims:create", "Claim messages.", "POST", _QUEUE + "/claims"),
+    ("claims:get", "Read a claim.", "GET", _QUEUE + "/claims/{claim_id}"),
+    ("claims:update", "Renew a claim.", "PATCH", _QUEUE + "/claims/{claim_id}"),
+    ("claims:delete", "Release a claim.", "DELETE", _QUEUE + "/claims/{claim_id}"),
+)
+
+RULES: list[policy.RuleDefault] = [
+    policy.RuleDefault("context_is_admin", "role:admin"),
+    policy.RuleDefault("admin_or_owner", "is_admin:True or project_id:%(project_id)s"),
+    *[
+        policy.DocumentedRuleDefault(
+            name, UNPROTECTED, description, [{"method": method, "path": path}]
+        )
+        for name, description, method, path in _OPERATIONS
+    ],
+]
+
+#: Every rule an operation checks.
+ACTIONS = frozenset(name for name, _, _, _ in _OPERATIONS)
+
+
+def list_rules() -> list[policy.RuleDefault]:
+    """The rules with their defaults (the ``oslo.policy.policies`` entry point)."""
+    return list(RULES)
+
+
+class Authorizer:
+    """Checks a caller against the rules (built once per service, from ``conf``)."""
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self._enforcer = policy.Enforcer(conf)
+        self._enforcer.register_defaults(RULES)
+
+    def check(self, action: str, caller: Caller) -> None:
+        """Raise ``NotAuthorized`` unless ``caller`` may do ``action``."""
+        assert action in ACTIONS, action
+        credentials = {"project_id": caller.project, "roles": list(caller.roles)}
+        target = {"project_id": caller.project}
+        if not self._enforcer.enforce(action, target, credentials):
+            raise NotAuthorized("You are not authorized to complete this action.")
