@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from zaqar.api import validation
+from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody
 from zaqar.api.validation import Limits
 from zaqar.storage import base
 
 
-class Claims:
+class Claims(Bound):
     def __init__(
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
     ) -> None:
-        self._guard = guard
+        super().__init__(limits, policy, guard)
         self._claims = storage.claim_controller
-        self._limits = limits
-        self._policy = policy
 
     def create(
         self, queue: str, document: Document | None, limit: int | None, *, caller: Caller
@@ -26,8 +25,7 @@ class Claims:
         """Claim up to ``limit`` free messages for the ``ttl`` and ``grace`` that
         ``document()`` gives; None when there were none. With ``request_defaults`` the
         document (None: the request had no body) and both fields are optional."""
-        validation.queue_identification(queue, caller.project)
-        self._guard("claims:create", caller)
+        self._enter("claims:create", caller, queue)
         ttl, grace = self._terms(document, v1_grace=None)
         limit = self._policy.default_limit if limit is None else limit
         validation.claim_ttl(ttl, self._limits)
@@ -54,16 +52,14 @@ class Claims:
         return ttl, validation.field(terms, "grace", int, default=v1_grace)
 
     def get(self, queue: str, claim_id: str, *, caller: Caller) -> base.Claim:
-        validation.queue_identification(queue, caller.project)
-        self._guard("claims:get", caller)
+        self._enter("claims:get", caller, queue)
         return self._claims.get(queue, claim_id, caller.project)
 
     def update(
         self, queue: str, claim_id: str, document: Document | None, *, caller: Caller
     ) -> None:
         """Renew the claim with the ``ttl`` (and optional ``grace``) ``document()`` gives."""
-        validation.queue_identification(queue, caller.project)
-        self._guard("claims:update", caller)
+        self._enter("claims:update", caller, queue)
         ttl, grace = self._terms(document, v1_grace=0)
         # Renewals check only the TTL, as the reference service does; clients rely on any
         # grace being accepted. A grace outside [0, max_message_ttl] could only shorten a
@@ -74,8 +70,7 @@ class Claims:
         self._claims.update(queue, claim_id, ttl, grace, caller.project)
 
     def delete(self, queue: str, claim_id: str, *, caller: Caller) -> None:
-        validation.queue_identification(queue, caller.project)
-        self._guard("claims:delete", caller)
+        self._enter("claims:delete", caller, queue)
         self._claims.delete(queue, claim_id, caller.project)
 
 

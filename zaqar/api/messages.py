@@ -7,21 +7,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from zaqar.api import validation
+from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
 from zaqar.storage import base, errors
 
 
-class Messages:
+class Messages(Bound):
     def __init__(
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
     ) -> None:
-        self._guard = guard
+        super().__init__(limits, policy, guard)
         self._messages = storage.message_controller
         self._queues = storage.queue_controller
-        self._limits = limits
-        self._policy = policy
 
     def post(self, queue: str, document: SizedDocument, *, caller: Caller) -> builtins.list[str]:
         """Post the messages of the batch ``document(limit)`` gives; their ids, in order.
@@ -31,8 +30,7 @@ class Messages:
         optional). With lazy queues a missing queue is created. With queue settings the
         queue's ``_default_message_ttl`` and ``_max_messages_post_size`` apply.
         """
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:create", caller)
+        self._enter("messages:create", caller, queue)
         client_id = caller.required_client_id()
         settings = self._settings(queue, caller)
         size = self._limits.max_messages_post_size
@@ -101,8 +99,7 @@ class Messages:
         caller: Caller,
     ) -> base.Page[base.Message]:
         """A page of the queue read as a feed; ``echo`` shows the caller's own messages."""
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:get_all", caller)
+        self._enter("messages:get_all", caller, queue)
         client_id = caller.required_client_id()
         limit = self._policy.default_limit if limit is None else limit
         validation.message_listing_limit(limit, self._limits)
@@ -111,26 +108,22 @@ class Messages:
         )
 
     def get(self, queue: str, message_id: str, *, caller: Caller) -> base.Message:
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:get", caller)
+        self._enter("messages:get", caller, queue)
         return self._messages.get(queue, message_id, caller.project)
 
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], *, caller: Caller
     ) -> builtins.list[base.Message]:
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:get_all", caller)
+        self._enter("messages:get_all", caller, queue)
         validation.message_listing_limit(len(message_ids), self._limits)
         return self._messages.bulk_get(queue, message_ids, caller.project)
 
     def delete(self, queue: str, message_id: str, claim_id: str | None, *, caller: Caller) -> None:
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:delete", caller)
+        self._enter("messages:delete", caller, queue)
         self._messages.delete(queue, message_id, caller.project, claim_id)
 
     def bulk_delete(self, queue: str, message_ids: Sequence[str], *, caller: Caller) -> None:
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:delete_all", caller)
+        self._enter("messages:delete_all", caller, queue)
         validation.message_listing_limit(len(message_ids), self._limits)
         self._messages.bulk_delete(queue, message_ids, caller.project)
 
@@ -139,8 +132,7 @@ class Messages:
     ) -> builtins.list[base.Message] | None:
         """v1.1 and v2's collection DELETE: by ``ids`` (None back) or ``pop`` free messages
         (taken and deleted at once: each goes to one popper only); exactly one of them."""
-        validation.queue_identification(queue, caller.project)
-        self._guard("messages:delete_all", caller)
+        self._enter("messages:delete_all", caller, queue)
         if pop is not None and message_ids is not None:
             raise ValidationFailed(
                 "pop and id params cannot be present together in the delete request."

@@ -6,6 +6,7 @@ import builtins
 from typing import Any
 
 from zaqar.api import patch, validation
+from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
@@ -15,15 +16,13 @@ from zaqar.storage import base, errors
 PURGEABLE = ("messages", "subscriptions")
 
 
-class Queues:
+class Queues(Bound):
     def __init__(
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
     ) -> None:
-        self._guard = guard
+        super().__init__(limits, policy, guard)
         self._queues = storage.queue_controller
         self._messages = storage.message_controller
-        self._limits = limits
-        self._policy = policy
 
     def list(
         self,
@@ -38,7 +37,7 @@ class Queues:
         """A page of the project's queues in name order. With ``listing_filters``, only
         those whose name contains ``name`` and whose metadata has each ``metadata`` value
         (compared as an integer when it reads as one)."""
-        self._guard("queues:get_all", caller)
+        self._enter("queues:get_all", caller)
         limit = self._policy.default_limit if limit is None else limit
         validation.queue_listing_limit(limit, self._limits)
         if self._policy.listing_filters and (name or metadata):
@@ -81,27 +80,24 @@ class Queues:
 
     def count(self, *, caller: Caller) -> int:
         """How many queues the caller's project has."""
-        self._guard("queues:get_all", caller)
+        self._enter("queues:get_all", caller)
         return self._queues.count(caller.project)
 
     def create(self, name: str, document: Document | None = None, *, caller: Caller) -> bool:
         """Create the queue, with the metadata ``document()`` gives if there is one; True
         when it did not exist (an existing queue keeps its metadata)."""
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:create", caller)
+        self._enter("queues:create", caller, name)
         metadata = None if document is None else self._metadata(document())
         return self._queues.create(name, caller.project, metadata)
 
     def exists(self, name: str, *, caller: Caller) -> bool:
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:get", caller)
+        self._enter("queues:get", caller, name)
         return self._queues.exists(name, caller.project)
 
     def get_metadata(self, name: str, *, caller: Caller) -> dict[str, Any]:
         """The queue's metadata; with lazy queues a missing queue has none, and with queue
         settings every setting shows (its default when the queue has none)."""
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:get", caller)
+        self._enter("queues:get", caller, name)
         try:
             metadata = self._queues.get_metadata(name, caller.project)
         except errors.QueueDoesNotExist:
@@ -112,16 +108,14 @@ class Queues:
 
     def set_metadata(self, name: str, document: Document, *, caller: Caller) -> None:
         """Replace the queue's metadata with the JSON object ``document()`` returns."""
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:update", caller)
+        self._enter("queues:update", caller, name)
         self._queues.set_metadata(name, self._metadata(document()), caller.project)
 
     def patch(self, name: str, document: Document, *, caller: Caller) -> dict[str, Any]:
         """Change the queue's metadata by the JSON patch ``document()`` gives (``patch``);
         the metadata as ``get_metadata`` shows it afterwards. No concurrent change is lost.
         """
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:update", caller)
+        self._enter("queues:update", caller, name)
         changes = patch.parse(document())
         reserved = validation.reserved_defaults(self._limits)
 
@@ -140,8 +134,7 @@ class Queues:
     def purge(self, name: str, document: Document | None, *, caller: Caller) -> None:
         """Remove what of the queue ``{"resource_types": [...]}`` names (all when there is no
         document): every message, claimed or not, and every subscription. The queue stays."""
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:purge", caller)
+        self._enter("queues:purge", caller, name)
         types = PURGEABLE if document is None else _purged_types(document())
         if "messages" not in types:
             return
@@ -160,13 +153,11 @@ class Queues:
             self._messages.bulk_delete(name, [m.id for m in page.items], caller.project)
 
     def delete(self, name: str, *, caller: Caller) -> None:
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:delete", caller)
+        self._enter("queues:delete", caller, name)
         self._queues.delete(name, caller.project)
 
     def stats(self, name: str, *, caller: Caller) -> base.QueueStats:
-        validation.queue_identification(name, caller.project)
-        self._guard("queues:stats", caller)
+        self._enter("queues:stats", caller, name)
         try:
             return self._queues.stats(name, caller.project)
         except errors.QueueDoesNotExist:

@@ -207,20 +207,14 @@ class MessageController(base.MessageController):
         applies late cannot show them; OutcomeUnknown, naming them, when neither can be
         found out."""
         try:
-            committed = watermark(self._store, self._layout, queue, project)
-            if committed is not None and committed > first:
-                mine = self._store.call(collection.find_one, {"_id": ids[0]}, {"k": 1})
-                if mine is not None and mine["k"] == first:
-                    return ids
+            if self._committed(collection, queue, project, ids, first):
+                return ids
             # Not committed: removing our documents makes a commit that lands late (it
             # only moves the watermark) show nothing, and an insert that lands late leaves
             # invisible leftovers above the watermark, which the next poster clears.
-            self._store.call(collection.delete_many, {"_id": {"$in": ids}, "k": {"$gte": first}})
-            self._store.call(
-                self._layout.queues.update_one,
-                {**queue_key(queue, project), "l.id": token},
-                {"$unset": {"l": ""}},
-            )
+            self._withdraw(collection, queue, project, token, ids, first, retry=True)
+        except errors.QueueDoesNotExist:
+            pass  # deleted meanwhile, and the batch with it
         except errors.StorageError as error:
             raise errors.OutcomeUnknown(doubt.doubt, ids) from error
         raise errors.ServiceUnavailable(f"{doubt.doubt} The batch was not stored.") from doubt
@@ -318,16 +312,53 @@ class MessageController(base.MessageController):
         if result.matched_count:
             return
         # Either this update was applied and its reply lost (and repeated), or the lock was
-        # taken over, or the queue was deleted. Only in the first case is our first message
-        # still at its marker below the watermark: a poster that took the lock over would
-        # have deleted it, and one that deleted the queue would have purged it.
+        # taken over, or the queue was deleted.
+        if self._committed(collection, queue, project, ids, first):
+            return
+        raise errors.ServiceUnavailable(f"lost the posting lock of queue {queue}")
+
+    def _committed(
+        self,
+        collection: Collection[Document],
+        queue: str,
+        project: str | None,
+        ids: builtins.list[str],
+        first: int,
+    ) -> bool:
+        """Whether our batch is committed: below the watermark with our first message still at
+        its marker (a poster that took the lock over would have deleted it, and one that
+        deleted the queue would have purged it). QueueDoesNotExist when the queue is gone."""
         committed = watermark(self._store, self._layout, queue, project)
         if committed is None:
             raise errors.QueueDoesNotExist(queue, project)
+        if committed <= first:
+            return False
         mine = self._store.call(collection.find_one, {"_id": ids[0]}, {"k": 1})
-        if mine is not None and mine["k"] == first and committed > first:
-            return
-        raise errors.ServiceUnavailable(f"lost the posting lock of queue {queue}")
+        return mine is not None and mine["k"] == first
+
+    def _withdraw(
+        self,
+        collection: Collection[Document],
+        queue: str,
+        project: str | None,
+        token: str,
+        ids: builtins.list[str],
+        first: int,
+        *,
+        retry: bool,
+        delete: bool = True,
+    ) -> None:
+        """Remove our uncommitted documents (unless ``delete`` is False) and free our lock."""
+        if delete:
+            self._store.call(
+                collection.delete_many, {"_id": {"$in": ids}, "k": {"$gte": first}}, retry=retry
+            )
+        self._store.call(
+            self._layout.queues.update_one,
+            {**queue_key(queue, project), "l.id": token},
+            {"$unset": {"l": ""}},
+            retry=retry,
+        )
 
     def _abandon(
         self,
@@ -347,15 +378,9 @@ class MessageController(base.MessageController):
             committed = watermark(self._store, self._layout, queue, project)
             # Past our first marker, the batch was committed after all (by us, the reply
             # lost) or taken over (our documents then went already): keep what is there.
-            if committed is None or committed <= first:
-                self._store.call(
-                    collection.delete_many, {"_id": {"$in": ids}, "k": {"$gte": first}}, retry=False
-                )
-            self._store.call(
-                self._layout.queues.update_one,
-                {**queue_key(queue, project), "l.id": token},
-                {"$unset": {"l": ""}},
-                retry=False,
+            unseen = committed is None or committed <= first
+            self._withdraw(
+                collection, queue, project, token, ids, first, retry=False, delete=unseen
             )
         except errors.StorageError:
             pass

@@ -7,7 +7,6 @@ The behaviour lives in ``zaqar.api``; the responders, shared by every version, i
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import falcon
@@ -16,7 +15,7 @@ from zaqar.api import context
 from zaqar.api.service import Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import admin, media, resources
-from zaqar.transport.wsgi.views import home_resource
+from zaqar.transport.wsgi.views import home_resource, stats_document
 
 POLICY = context.V1
 PREFIX = "/" + POLICY.version
@@ -39,22 +38,6 @@ def message_view(queue: str, message: base.Message, claim_id: str | None = None)
     if claim_id is not None:
         href += f"?claim_id={claim_id}"
     return {"href": href, "ttl": message.ttl, "age": message.age, "body": message.body}
-
-
-def stamp_view(queue: str, stamp: base.MessageStamp) -> dict[str, Any]:
-    return {
-        "age": stamp.age,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp.created)),
-        "href": message_path(queue, stamp.id),
-    }
-
-
-def stats_view(queue: str, stats: base.QueueStats) -> dict[str, Any]:
-    counts: dict[str, Any] = {"claimed": stats.claimed, "free": stats.free, "total": stats.total}
-    if stats.oldest is not None and stats.newest is not None:
-        counts["oldest"] = stamp_view(queue, stats.oldest)
-        counts["newest"] = stamp_view(queue, stats.newest)
-    return {"messages": counts}
 
 
 class Views:
@@ -81,7 +64,7 @@ class Views:
         return {"queues": queues, "links": [{"rel": "next", "href": next_href}]}
 
     def stats(self, queue: str, stats: base.QueueStats) -> dict[str, Any]:
-        return stats_view(queue, stats)
+        return stats_document(stats, lambda message_id: message_path(queue, message_id))
 
     def posted(self, queue: str, ids: list[str]) -> dict[str, Any]:
         return {"resources": [message_path(queue, i) for i in ids], "partial": False}

@@ -18,8 +18,8 @@ from zaqar.api import context
 from zaqar.api.errors import NotFound
 from zaqar.api.service import Service
 from zaqar.storage import base
-from zaqar.transport.wsgi import media, resources, v1
-from zaqar.transport.wsgi.views import home_resource
+from zaqar.transport.wsgi import media, resources
+from zaqar.transport.wsgi.views import home_resource, stats_document
 
 POLICY = context.V1_1
 
@@ -70,12 +70,7 @@ class Views:
         return shown
 
     def stats(self, queue: str, stats: base.QueueStats) -> dict[str, Any]:
-        shown = v1.stats_view(queue, stats)
-        for stamp in ("oldest", "newest"):
-            if stamp in shown["messages"]:
-                found = getattr(stats, stamp)
-                shown["messages"][stamp]["href"] = self.message_path(queue, found.id)
-        return shown
+        return stats_document(stats, lambda message_id: self.message_path(queue, message_id))
 
     def posted(self, queue: str, ids: list[str]) -> dict[str, Any]:
         return {"resources": [self.message_path(queue, i) for i in ids]}

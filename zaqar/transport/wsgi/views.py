@@ -7,6 +7,8 @@ that returns ``None`` means "no content": the resource answers 204.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from zaqar.storage import base
@@ -63,3 +65,16 @@ def home_resource(
     hints.update(extra)
     resource["hints"] = hints
     return resource
+
+
+def stats_document(stats: base.QueueStats, href: Callable[[str], str]) -> dict[str, Any]:
+    """A queue's statistics, as every version shows them; ``href`` of a message id."""
+    counts: dict[str, Any] = {"claimed": stats.claimed, "free": stats.free, "total": stats.total}
+    if stats.oldest is not None and stats.newest is not None:
+        for name, stamp in (("oldest", stats.oldest), ("newest", stats.newest)):
+            counts[name] = {
+                "age": stamp.age,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp.created)),
+                "href": href(stamp.id),
+            }
+    return {"messages": counts}
