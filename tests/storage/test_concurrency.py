@@ -1,6 +1,7 @@
 """Concurrency guarantees (SPEC §4.11), on the driver's real clock.
 
 * parallel claims never hand out the same message, and together hand out every message;
+* parallel pops never hand out the same message, and together take every message;
 * concurrent posts are atomic and ordered, and a reader paging while they happen never skips a
   message (markers are handed out in commit order: pagination is gap-free).
 """
@@ -114,6 +115,37 @@ def test_concurrent_claimers_each_get_distinct_messages_until_none_are_left(
     listed = [message for message, _ in list_with_markers(messages, "busy", limit=100)]
     assert len(listed) == MESSAGES
     assert all(message.claim_count == 1 and message.claimed for message in listed)
+
+
+POPPERS = 4
+POP_LIMIT = 10
+
+
+def test_concurrent_poppers_never_get_the_same_message(
+    queues: base.QueueController, messages: base.MessageController, client: str
+) -> None:
+    queues.create("popped")
+    posted: list[str] = []
+    for start in range(0, MESSAGES, 250):
+        batch = [base.NewMessage(ttl=3600, body={"n": n}) for n in range(start, start + 250)]
+        posted += messages.post("popped", batch, client)
+    taken: list[list[str]] = [[] for _ in range(POPPERS)]
+
+    def popper(index: int) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            popped = messages.pop("popped", POP_LIMIT)
+            if not popped:
+                return
+            assert len(popped) <= POP_LIMIT
+            taken[index] += [message.id for message in popped]
+        raise AssertionError("popping did not finish in time")
+
+    run_threads(POPPERS, popper)
+    handed_out = [message_id for per_thread in taken for message_id in per_thread]
+    assert len(handed_out) == len(set(handed_out)), "a message went to two poppers"
+    assert sorted(handed_out) == sorted(posted), "not every message was popped exactly once"
+    assert queues.stats("popped").total == 0
 
 
 def test_concurrent_producers_get_contiguous_ordered_batches_and_gap_free_markers(

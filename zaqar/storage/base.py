@@ -60,6 +60,8 @@ class Queue:
 class NewMessage:
     ttl: int
     body: JSON
+    #: Seconds the message stays invisible to listing, claiming and popping (API v2).
+    delay: int = 0
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,14 @@ class MessageController(abc.ABC):
         echo: bool = False,
         client_uuid: str | None = None,
         include_claimed: bool = False,
+        include_delayed: bool = False,
     ) -> Page[Message]:
         """Live messages after ``marker`` in posting order.
 
         Without ``echo``, messages posted by ``client_uuid`` are left out; without
-        ``include_claimed``, claimed ones are. A missing queue or a marker the driver cannot
-        read gives an empty page.
+        ``include_claimed``, claimed ones are; without ``include_delayed``, those whose delay
+        has not passed yet are. A missing queue or a marker the driver cannot read gives an
+        empty page.
         """
 
     @abc.abstractmethod
@@ -194,10 +198,14 @@ class MessageController(abc.ABC):
         messages: Sequence[NewMessage],
         client_uuid: str,
         project: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[str]:
         """Store the batch atomically, in order; returns the new ids in posting order.
 
-        Raises QueueDoesNotExist.
+        ``ids``, when given, are the ids to store the messages under (one per message, made
+        with ``zaqar.core.ids``) instead of new ones, and a message whose id is stored already
+        is left out: posting the same batch twice stores it once (what moving a message to a
+        dead-letter queue needs). Raises QueueDoesNotExist.
         """
 
     @abc.abstractmethod
@@ -222,7 +230,8 @@ class MessageController(abc.ABC):
 
     @abc.abstractmethod
     def pop(self, queue: str, limit: int, project: str | None = None) -> builtins.list[Message]:
-        """Delete and return up to ``limit`` free messages, oldest first, atomically."""
+        """Delete and return up to ``limit`` free, undelayed messages, oldest first,
+        atomically."""
 
 
 class ClaimController(abc.ABC):
@@ -235,7 +244,8 @@ class ClaimController(abc.ABC):
         limit: int = 10,
         project: str | None = None,
     ) -> Claim | None:
-        """Claim up to ``limit`` free messages, oldest first; None when none was free.
+        """Claim up to ``limit`` free, undelayed messages, oldest first, adding one to the
+        claim count of each; None when none was free.
 
         Two concurrent claims never take the same message.
         """
@@ -271,6 +281,8 @@ class StoredMessage:
     claim_expires: float | None
     claim_ttl: int | None
     claim_count: int
+    #: Until when (UNIX seconds) the message is delayed; 0 for an undelayed one.
+    delay_until: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -464,6 +476,11 @@ class DataDriver(Driver):
     @property
     @abc.abstractmethod
     def claim_controller(self) -> ClaimController: ...
+
+    def pool_drivers(self) -> dict[str, DataDriver]:
+        """The drivers of the pools this driver spreads queues over, by pool name (pooling);
+        none for a driver that is a store itself."""
+        return {}
 
     def gc(self) -> int:
         """Remove expired data now; returns how many records went. Drivers whose backend

@@ -7,7 +7,7 @@ from typing import Any
 from zaqar.core import lifecycle
 from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors
-from zaqar.storage.mongodb.messages import FIELDS, free, to_message, visible
+from zaqar.storage.mongodb.messages import FIELDS, free, to_message, undelayed, visible
 from zaqar.storage.mongodb.queues import message_key, watermark
 from zaqar.storage.mongodb.store import Document, MessageLayout, Store
 
@@ -52,7 +52,7 @@ class ClaimController(base.ClaimController):
         messages = self._layout.messages_of(project, queue)
         claim_id = new_id()
         claim_expires = now + ttl
-        available = {**visible(queue, project, committed, now), **free(now)}
+        available = {**visible(queue, project, committed, now), **free(now), **undelayed(now)}
         tag = {
             "$set": {"c.id": claim_id, "c.e": claim_expires, "c.t": ttl},
             "$inc": {"c.c": 1},

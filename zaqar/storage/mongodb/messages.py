@@ -60,6 +60,12 @@ def free(now: float) -> Document:
     return {"c.e": {"$lte": now}}
 
 
+def undelayed(now: float) -> Document:
+    """Messages whose delay has passed (``d``, until when a message is delayed, is absent on
+    messages that never were)."""
+    return {"d": {"$not": {"$gt": now}}}
+
+
 def visible(name: str, project: str | None, committed: int, now: float) -> Document:
     """Committed, unexpired messages of the queue."""
     return {**message_key(name, project), "k": {"$lt": committed}, "e": {"$gt": now}}
@@ -91,6 +97,7 @@ class MessageController(base.MessageController):
         echo: bool = False,
         client_uuid: str | None = None,
         include_claimed: bool = False,
+        include_delayed: bool = False,
     ) -> base.Page[base.Message]:
         after = None
         if marker is not None:
@@ -110,6 +117,8 @@ class MessageController(base.MessageController):
             query["u"] = {"$ne": client_uuid}
         if not include_claimed:
             query.update(free(now))
+        if not include_delayed:
+            query.update(undelayed(now))
         messages = self._layout.messages_of(project, queue)
         found = self._store.find(messages, query, FIELDS, sort=[("k", 1)], limit=limit)
         if not found:
@@ -149,22 +158,33 @@ class MessageController(base.MessageController):
         messages: Sequence[base.NewMessage],
         client_uuid: str,
         project: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[str]:
         # Bodies are serialised first: a batch that cannot be stored touches nothing.
         bodies = [documents.dumps(message.body) for message in messages]
-        if not messages:
+        wanted = list(ids) if ids is not None else [new_id() for _ in messages]
+        collection = self._layout.messages_of(project, queue)
+        batch = list(zip(wanted, messages, bodies, strict=True))
+        if ids is not None and batch:
+            # Ids stored already (by an earlier try of the same post) are left out; one that
+            # a concurrent try stores meanwhile is a duplicate key, which _insert skips.
+            present = {
+                doc["_id"]
+                for doc in self._store.find(collection, {"_id": {"$in": wanted}}, {"_id": 1})
+            }
+            batch = [entry for entry in batch if entry[0] not in present]
+        if not batch:
             if watermark(self._store, self._layout, queue, project) is None:
                 raise errors.QueueDoesNotExist(queue, project)
-            return []
+            return wanted
         now = self._store.clock()
-        ids = [new_id() for _ in messages]
+        ids = [message_id for message_id, _, _ in batch]
         token = new_id()
         try:
             first = self._lock(queue, project, token)
         except errors.OutcomeUnknown as doubt:
             # Nothing of the batch was sent: at worst the lock is ours until its lease ends.
             raise errors.ServiceUnavailable(doubt.doubt) from doubt
-        collection = self._layout.messages_of(project, queue)
         records = [
             {
                 "_id": message_id,
@@ -177,20 +197,19 @@ class MessageController(base.MessageController):
                 "u": client_uuid,
                 "b": body,
                 "c": {"id": None, "e": 0.0, "t": 0, "c": 0},
+                **({"d": now + message.delay} if message.delay > 0 else {}),
             }
-            for offset, (message_id, message, body) in enumerate(
-                zip(ids, messages, bodies, strict=True)
-            )
+            for offset, (message_id, message, body) in enumerate(batch)
         ]
         try:
             self._insert(collection, records, queue, project, token, first)
             self._commit(collection, queue, project, token, ids, first)
         except errors.OutcomeUnknown as doubt:
-            return self._settle(collection, queue, project, token, ids, first, doubt)
+            self._settle(collection, queue, project, token, ids, first, doubt)
         except BaseException:
             self._abandon(collection, queue, project, token, ids, first)
             raise
-        return ids
+        return wanted
 
     def _settle(
         self,
@@ -437,7 +456,7 @@ class MessageController(base.MessageController):
         if committed is None:
             return []
         messages = self._layout.messages_of(project, queue)
-        query = {**visible(queue, project, committed, now), **free(now)}
+        query = {**visible(queue, project, committed, now), **free(now), **undelayed(now)}
         popped: builtins.list[base.Message] = []
         while len(popped) < limit:
             # One message per call: each is atomic, so two poppers never get the same one.

@@ -51,6 +51,7 @@ def _stored(doc: Document) -> base.StoredMessage:
         claim_expires=float(claim["e"]) if claimed else None,
         claim_ttl=int(claim["t"]) if claimed else None,
         claim_count=int(claim.get("c", 0)),
+        delay_until=float(doc.get("d", 0.0)),
     )
 
 
@@ -80,6 +81,7 @@ def import_queue(
                 "t": message.claim_ttl or 0,
                 "c": message.claim_count,
             },
+            **({"d": message.delay_until} if message.delay_until else {}),
         }
         for message in dump.messages
     ]

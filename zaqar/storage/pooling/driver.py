@@ -287,6 +287,9 @@ class DataDriver(base.DataDriver):
 
     # -- the driver ------------------------------------------------------------------------
 
+    def pool_drivers(self) -> dict[str, base.DataDriver]:
+        return {pool.name: self.pool_driver(pool.name) for pool in self._all_pools()}
+
     @property
     def capabilities(self) -> frozenset[base.Capability]:
         """What every pool offers: a queue may land on any of them."""
@@ -452,12 +455,13 @@ class MessageController(base.MessageController):
         echo: bool = False,
         client_uuid: str | None = None,
         include_claimed: bool = False,
+        include_delayed: bool = False,
     ) -> base.Page[base.Message]:
         return self._pooled.route(
             project,
             queue,
             lambda driver: driver.message_controller.list(
-                queue, project, marker, limit, echo, client_uuid, include_claimed
+                queue, project, marker, limit, echo, client_uuid, include_claimed, include_delayed
             ),
             lambda: base.Page([], None),
         )
@@ -489,11 +493,14 @@ class MessageController(base.MessageController):
         messages: Sequence[base.NewMessage],
         client_uuid: str,
         project: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[str]:
         return self._pooled.route(
             project,
             queue,
-            lambda driver: driver.message_controller.post(queue, messages, client_uuid, project),
+            lambda driver: driver.message_controller.post(
+                queue, messages, client_uuid, project, ids
+            ),
             lambda: _missing_queue(queue, project),
             writes=True,
         )

@@ -35,12 +35,13 @@ class Record:
         "claim_expires",
         "claim_ttl",
         "claim_count",
+        "delay_until",
     )
 
     def __init__(self, values: Sequence[Any]) -> None:
         # PERF: unpacked by position (the order of scripts.FIELDS), not through a dict.
         (id_, marker, ttl, created, expires, _client, body, claim_id, claim_expires,
-         claim_ttl, claim_count) = values  # fmt: skip
+         claim_ttl, claim_count, delay_until) = values  # fmt: skip
         self.id: str = id_
         self.marker = int(marker)
         self.ttl = int(ttl)
@@ -51,6 +52,7 @@ class Record:
         self.claim_expires = None if claim_expires is None else float(claim_expires)
         self.claim_ttl = None if claim_ttl is None else int(claim_ttl)
         self.claim_count = int(claim_count or 0)
+        self.delay_until = float(delay_until or 0.0)
 
     def message(self, now: float) -> base.Message:
         return base.Message(
@@ -92,6 +94,7 @@ class MessageController(base.MessageController):
         echo: bool = False,
         client_uuid: str | None = None,
         include_claimed: bool = False,
+        include_delayed: bool = False,
     ) -> base.Page[base.Message]:
         after = "-inf"
         if marker is not None:
@@ -110,6 +113,7 @@ class MessageController(base.MessageController):
                 limit,
                 skip,
                 "1" if include_claimed else "0",
+                "1" if include_delayed else "0",
             )
         )
         if not found:
@@ -141,12 +145,14 @@ class MessageController(base.MessageController):
         messages: Sequence[base.NewMessage],
         client_uuid: str,
         project: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[str]:
         now = self._store.clock()
         keys = self._store.queue_keys(queue, project)
+        given = "1" if ids is not None else "0"
         # Made here, not in the script, so that a post whose answer is lost can be looked up.
-        ids = [new_id() for _ in messages]
-        args: builtins.list[object] = [client_uuid, len(messages), self._store.receipt_ms]
+        ids = list(ids) if ids is not None else [new_id() for _ in messages]
+        args: builtins.list[object] = [client_uuid, len(messages), self._store.receipt_ms, given]
         for message_id, message in zip(ids, messages, strict=True):
             expires = now + message.ttl
             args += [
@@ -155,6 +161,7 @@ class MessageController(base.MessageController):
                 documents.dumps(message.body),
                 repr(expires),
                 ms(expires - now),
+                repr(now + message.delay) if message.delay > 0 else "0",
             ]
         if not messages:
             # Nothing to store, but a missing queue is still an error.

@@ -23,7 +23,8 @@ All keys of one queue share a hash tag, so the keys a script builds from the pre
 the same cluster slot as the declared ones.
 
 Message hash fields: id, k (marker), t (ttl), cr (created), e (expires), u (client uuid),
-b (body JSON), c (claim id), ce (claim expires), ct (claim ttl), cc (claim count).
+b (body JSON), c (claim id), ce (claim expires), ct (claim ttl), cc (claim count), d (until
+when the message is delayed; absent when it never was).
 
 Before anything else, a script trims up to ``TRIM_BUDGET`` expired messages and lapsed claim
 entries from the indexes, so expired data leaves no garbage behind and the counts the
@@ -44,11 +45,11 @@ end
 """
 
 #: Fields read for a message, in this order.
-FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc")
+FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc", "d")
 
 _COMMON = """
 local now = tonumber(ARGV[1])
-local FIELDS = {'id', 'k', 't', 'cr', 'e', 'u', 'b', 'c', 'ce', 'ct', 'cc'}
+local FIELDS = {'id', 'k', 't', 'cr', 'e', 'u', 'b', 'c', 'ce', 'ct', 'cc', 'd'}
 
 local function forget(id)
   redis.call('DEL', ARGV[2] .. id)
@@ -75,6 +76,10 @@ end
 -- Mirrors zaqar.core.lifecycle.is_claimed.
 local function claimed(rec)
   return rec[8] and rec[9] and tonumber(rec[9]) > now
+end
+
+local function delayed(rec)
+  return rec[12] and tonumber(rec[12]) > now
 end
 
 local function live(rec)
@@ -208,28 +213,36 @@ return {total, held, oldest, oldest_created, newest, newest_created}
 """
 )
 
-# ARGV[4] client uuid, ARGV[5] count, ARGV[6] pexpire ms of the post's receipt, then per
-# message: id, ttl, body, expires, pexpire ms. Returns the first marker of the batch, or nil
-# when the queue is missing. The receipt (the first message's key plus ':posted') says, for a
-# while, that the batch was stored, even once its messages are gone (see POSTED).
+# ARGV[4] client uuid, ARGV[5] count, ARGV[6] pexpire ms of the post's receipt, ARGV[7] '1'
+# to leave out messages whose id is stored already, then per message: id, ttl, body,
+# expires, pexpire ms, delayed until (0 for none). Returns the first marker of the batch, or
+# nil when the queue is missing. The receipt (the first message's key plus ':posted') says,
+# for a while, that the batch was stored, even once its messages are gone (see POSTED).
 POST = (
     GUARD
     + _COMMON
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 trim(100)
-local count = tonumber(ARGV[5])
-local last = redis.call('HINCRBY', KEYS[1], 'n', count)
-local first = last - count + 1
-redis.call('SET', ARGV[2] .. ARGV[7] .. ':posted', 1, 'PX', ARGV[6])
-for i = 0, count - 1 do
-  local at = 7 + i * 5
+local fresh = {}
+for i = 0, tonumber(ARGV[5]) - 1 do
+  local at = 8 + i * 6
+  if ARGV[7] ~= '1' or redis.call('EXISTS', ARGV[2] .. ARGV[at]) == 0 then
+    fresh[#fresh + 1] = at
+  end
+end
+local last = redis.call('HINCRBY', KEYS[1], 'n', #fresh)
+local first = last - #fresh + 1
+redis.call('SET', ARGV[2] .. ARGV[8] .. ':posted', 1, 'PX', ARGV[6])
+for i, at in ipairs(fresh) do
   local id = ARGV[at]
   local key = ARGV[2] .. id
-  redis.call('HSET', key, 'id', id, 'k', first + i, 't', ARGV[at + 1], 'cr', ARGV[1],
+  local marker = first + i - 1
+  redis.call('HSET', key, 'id', id, 'k', marker, 't', ARGV[at + 1], 'cr', ARGV[1],
              'e', ARGV[at + 3], 'u', ARGV[4], 'b', ARGV[at + 2], 'cc', 0)
+  if ARGV[at + 5] ~= '0' then redis.call('HSET', key, 'd', ARGV[at + 5]) end
   redis.call('PEXPIRE', key, ARGV[at + 4])
-  redis.call('ZADD', KEYS[2], first + i, id)
+  redis.call('ZADD', KEYS[2], marker, id)
   redis.call('ZADD', KEYS[3], ARGV[at + 3], id)
 end
 return first
@@ -237,7 +250,8 @@ return first
 )
 
 # ARGV[4] score after which to list ('-inf' or '(N'), ARGV[5] limit, ARGV[6] client uuid to
-# leave out ('' for none), ARGV[7] '1' to include claimed messages.
+# leave out ('' for none), ARGV[7] '1' to include claimed messages, ARGV[8] '1' to include
+# delayed ones.
 LIST = (
     _COMMON
     + """
@@ -246,7 +260,8 @@ local out = {}
 local limit = tonumber(ARGV[5])
 if limit <= 0 then return out end
 walk(ARGV[4], function(id, rec)
-  if (ARGV[6] == '' or rec[6] ~= ARGV[6]) and (ARGV[7] == '1' or not claimed(rec)) then
+  if (ARGV[6] == '' or rec[6] ~= ARGV[6]) and (ARGV[7] == '1' or not claimed(rec))
+     and (ARGV[8] == '1' or not delayed(rec)) then
     out[#out + 1] = rec
   end
   return #out < limit
@@ -303,7 +318,7 @@ return 0
 """
 )
 
-# ARGV[4] limit. Deletes and returns up to limit free messages, oldest first.
+# ARGV[4] limit. Deletes and returns up to limit free, undelayed messages, oldest first.
 POP = (
     GUARD
     + _COMMON
@@ -313,7 +328,7 @@ local out = {}
 local limit = tonumber(ARGV[4])
 if limit <= 0 then return out end
 walk('-inf', function(id, rec)
-  if not claimed(rec) then out[#out + 1] = rec end
+  if not claimed(rec) and not delayed(rec) then out[#out + 1] = rec end
   return #out < limit
 end)
 for _, rec in ipairs(out) do forget(rec[1]) end
@@ -353,7 +368,7 @@ local limit = tonumber(ARGV[12])
 local ids = {}
 if limit <= 0 then return {} end
 walk('-inf', function(id, rec)
-  if not claimed(rec) then
+  if not claimed(rec) and not delayed(rec) then
     redis.call('HINCRBY', ARGV[2] .. id, 'cc', 1)
     hold(id, rec)
     ids[#ids + 1] = id

@@ -50,6 +50,7 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                         claim_expires=None if record["ce"] is None else float(record["ce"]),
                         claim_ttl=None if record["ct"] is None else int(record["ct"]),
                         claim_count=int(record["cc"] or 0),
+                        delay_until=float(record["d"] or 0.0),
                     )
                 )
     return base.QueueDump(
@@ -112,6 +113,8 @@ def _write_message(pipe: Any, keys: Any, message: base.StoredMessage, now: float
         "b": message.body,
         "cc": message.claim_count,
     }
+    if message.delay_until:
+        fields["d"] = repr(message.delay_until)
     live_claim = (
         message.claim_id is not None
         and message.claim_expires is not None

@@ -16,6 +16,7 @@ from zaqar.storage.sqlalchemy.messages import (
     COLUMNS,
     FREE,
     QUEUE_ID,
+    UNDELAYED,
     queue_id_of,
     to_message,
 )
@@ -52,7 +53,7 @@ def _extend_lifetimes(
 #: Up to ``limit`` free messages of the queue, oldest first.
 _CANDIDATES = (
     sa.select(m.c.id)
-    .where(m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now"), FREE)
+    .where(m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now"), FREE, UNDELAYED)
     .order_by(m.c.marker)
     .limit(sa.bindparam("limit"))
 )
@@ -202,9 +203,11 @@ class ClaimController(base.ClaimController):
     def delete(self, queue: str, claim_id: str, project: str | None = None) -> None:
         if not is_id(claim_id):
             return
-        with self._store.writing(doubts.claim_released(claim_id)) as connection:
-            connection.execute(
-                sa.update(m)
-                .where(m.c.queue_id == queue_id_of(queue, project), m.c.claim_id == claim_id)
-                .values(claim_id=None, claim_expires=None, claim_ttl=None)
-            )
+        release = (
+            sa.update(m)
+            .where(m.c.queue_id == queue_id_of(queue, project), m.c.claim_id == claim_id)
+            .values(claim_id=None, claim_expires=None, claim_ttl=None)
+        )
+        self._store.write(
+            lambda connection: connection.execute(release), doubts.claim_released(claim_id)
+        )

@@ -58,6 +58,11 @@ def free(now: float | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
     return sa.or_(m.c.claim_id.is_(None), m.c.claim_expires <= now)
 
 
+def undelayed(now: float | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
+    """Rows whose delay has passed at ``now``."""
+    return m.c.delay_until <= now
+
+
 def queue_id_of(name: str, project: str | None) -> sa.ScalarSelect[Any]:
     return (
         sa.select(q.c.id)
@@ -79,6 +84,8 @@ QUEUE_ID = (
 )
 #: Rows no live claim holds at ``now``.
 FREE = free(sa.bindparam("now"))
+#: Rows whose delay has passed at ``now``.
+UNDELAYED = undelayed(sa.bindparam("now"))
 
 #: Takes ``count`` markers from the queue's counter, under the queue row's write lock.
 _ADVANCE = (
@@ -106,7 +113,9 @@ _DELETE_BY_ID = sa.delete(m).where(m.c.id == sa.bindparam("id"))
 
 
 @functools.cache
-def _list_query(after_marker: bool, skip_client: bool, include_claimed: bool) -> sa.Select[Any]:
+def _list_query(
+    after_marker: bool, skip_client: bool, include_claimed: bool, include_delayed: bool
+) -> sa.Select[Any]:
     """The listing for one combination of options; parameters ``after``, ``client``,
     ``limit`` as the options ask."""
     query = sa.select(m.c.marker, *COLUMNS).where(
@@ -118,6 +127,8 @@ def _list_query(after_marker: bool, skip_client: bool, include_claimed: bool) ->
         query = query.where(m.c.client_uuid != sa.bindparam("client"))
     if not include_claimed:
         query = query.where(FREE)
+    if not include_delayed:
+        query = query.where(UNDELAYED)
     return query.order_by(m.c.marker).limit(sa.bindparam("limit"))
 
 
@@ -134,6 +145,7 @@ class MessageController(base.MessageController):
         echo: bool = False,
         client_uuid: str | None = None,
         include_claimed: bool = False,
+        include_delayed: bool = False,
     ) -> base.Page[base.Message]:
         now = self._store.clock()
         values: dict[str, Any] = {
@@ -150,7 +162,7 @@ class MessageController(base.MessageController):
         skip_client = not echo and client_uuid is not None
         if skip_client:
             values["client"] = client_uuid
-        query = _list_query(marker is not None, skip_client, include_claimed)
+        query = _list_query(marker is not None, skip_client, include_claimed, include_delayed)
         with self._store.reading() as connection:
             rows = connection.execute(query, values).all()
         if not rows:
@@ -189,14 +201,16 @@ class MessageController(base.MessageController):
         messages: Sequence[base.NewMessage],
         client_uuid: str,
         project: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[str]:
         if not messages:
             return []
         now = self._store.clock()
-        ids = [new_id() for _ in messages]
+        given = ids is not None
+        ids = list(ids) if ids is not None else [new_id() for _ in messages]
 
         values = {"owner": stored_project(project), "queue": queue, "count": len(messages)}
-        rows = [
+        rows: builtins.list[dict[str, Any]] = [
             {
                 "id": message_id,
                 "queue_id": None,
@@ -210,11 +224,25 @@ class MessageController(base.MessageController):
                 "claim_expires": None,
                 "claim_ttl": None,
                 "claim_count": 0,
+                "delay_until": now + message.delay if message.delay > 0 else 0.0,
             }
             for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
         ]
 
         def store(connection: Connection) -> None:
+            batch = rows
+            if given:
+                # Ids stored already (by an earlier try of the same post) are left out; the
+                # queue row's lock, taken first, keeps a concurrent try from slipping in.
+                if find_queue_id(connection, queue, project, lock=self._store.for_update) is None:
+                    raise errors.QueueDoesNotExist(queue, project)
+                present = set(
+                    connection.execute(sa.select(m.c.id).where(m.c.id.in_(ids))).scalars()
+                )
+                batch = [row for row in rows if row["id"] not in present]
+                if not batch:
+                    return
+                values["count"] = len(batch)
             # Advancing the counter first takes the queue row's write lock, so concurrent
             # producers get contiguous, non-overlapping marker ranges.
             if connection.dialect.update_returning:
@@ -226,11 +254,11 @@ class MessageController(base.MessageController):
             if counter is None:
                 raise errors.QueueDoesNotExist(queue, project)
             queue_id, next_marker = counter
-            first = next_marker - len(messages)
-            for offset, row in enumerate(rows):
+            first = next_marker - len(batch)
+            for offset, row in enumerate(batch):
                 row["queue_id"] = queue_id
                 row["marker"] = first + offset
-            connection.execute(_INSERT, rows)
+            connection.execute(_INSERT, batch)
 
         self._store.write(store, doubts.POST, message_ids=ids)
         return ids
@@ -283,22 +311,22 @@ class MessageController(base.MessageController):
         ids = [value for value in message_ids if is_id(value)]
         if not ids:
             return
-        with self._store.writing(doubts.BULK_DELETE) as connection:
-            connection.execute(
-                sa.delete(m).where(m.c.id.in_(ids), m.c.queue_id == queue_id_of(queue, project))
-            )
+        statement = sa.delete(m).where(m.c.id.in_(ids), m.c.queue_id == queue_id_of(queue, project))
+        # Run again after a deadlock, like every write that concurrent consumers make.
+        self._store.write(lambda connection: connection.execute(statement), doubts.BULK_DELETE)
 
     def pop(
         self, queue: str, limit: int, project: str | None = None
     ) -> builtins.list[base.Message]:
         now = self._store.clock()
-        with self._store.writing(doubts.POP) as connection:
+
+        def take(connection: Connection) -> Sequence[Any]:
             queue_id = find_queue_id(connection, queue, project)
             if queue_id is None:
                 return []
             query = (
                 sa.select(*COLUMNS)
-                .where(m.c.queue_id == queue_id, m.c.expires > now, free(now))
+                .where(m.c.queue_id == queue_id, m.c.expires > now, free(now), undelayed(now))
                 .order_by(m.c.marker)
                 .limit(limit)
             )
@@ -307,4 +335,7 @@ class MessageController(base.MessageController):
             rows = connection.execute(query).all()
             if rows:
                 connection.execute(sa.delete(m).where(m.c.id.in_([row.id for row in rows])))
-        return [to_message(row, now) for row in rows]
+            return rows
+
+        # Concurrent pops deadlock now and then on MySQL; write() runs them again.
+        return [to_message(row, now) for row in self._store.write(take, doubts.POP)]

@@ -68,7 +68,8 @@ messages = Table(
     Column("id", String(32), primary_key=True),
     Column("queue_id", _Id, nullable=False),
     Column("marker", BigInteger, nullable=False),
-    Column("client_uuid", String(32), nullable=False),
+    # A UUID's hex, or any client id of up to 36 characters (client_id_uuid_safe = off).
+    Column("client_uuid", String(36), nullable=False),
     Column("ttl", Integer, nullable=False),
     Column("created", Double, nullable=False),
     Column("expires", Double, nullable=False),
@@ -77,6 +78,8 @@ messages = Table(
     Column("claim_expires", Double, nullable=True),
     Column("claim_ttl", Integer, nullable=True),
     Column("claim_count", Integer, nullable=False, default=0),
+    # Until when the message is invisible to listing, claiming and popping; 0 when never.
+    Column("delay_until", Double, nullable=False, default=0.0, server_default="0"),
     # Listing and claiming walk a queue in marker order.
     UniqueConstraint("queue_id", "marker", name="uq_messages_queue_marker"),
     Index("ix_messages_queue_claim", "queue_id", "claim_id"),

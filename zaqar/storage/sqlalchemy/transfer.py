@@ -50,6 +50,7 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                 claim_expires=message.claim_expires,
                 claim_ttl=message.claim_ttl,
                 claim_count=int(message.claim_count),
+                delay_until=float(message.delay_until),
             )
             for message in rows
         ],
@@ -87,6 +88,7 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
                 "claim_expires": message.claim_expires,
                 "claim_ttl": message.claim_ttl,
                 "claim_count": message.claim_count,
+                "delay_until": message.delay_until,
             }
             for message in dump.messages
         ]
