@@ -39,9 +39,10 @@ def make_api(backend: Backend, tmp_path: Path, clock: Clock) -> Iterator[MakeApi
     boots: list[Any] = []
     backend.reset(tmp_path)
 
-    def make(**transport: Any) -> Api:
+    def make(*, admin_mode: bool = False, **transport: Any) -> Api:
         conf = zaqar.conf.load([], default_config_files=[])
         backend.configure(conf, tmp_path)
+        conf.set_override("admin_mode", admin_mode, group="DEFAULT")
         for name, value in transport.items():
             conf.set_override(name, value, group="transport")
         boot = bootstrap.Bootstrap(conf)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.backends import BY_NAME, Backend
 
+from .conftest import MakeApi
 from .support import CLIENT_ID, Api, Clock, assert_error, assert_no_body
 from .versions import BACKENDS, LATER, Version, by_version
 
@@ -206,6 +207,44 @@ def test_deleting_by_ids_deletes_those(api: Api, version: Version) -> None:
     assert version.bodies(api, "q") == ["b"]
 
 
+def test_with_message_delete_with_claim_id_a_delete_by_ids_names_their_claims(
+    make_api: MakeApi, version: Version
+) -> None:
+    api = make_api(message_delete_with_claim_id=True)
+    ids = version.post(api, "q", ["a", "b", "c"])
+    claim_id, _ = version.claim(api, "q", limit=2)
+    messages = version.queue("q") + "/messages"
+    both = 'The request should have both "ids" and "claim_ids" parameter in the request when '
+    both += "message_delete_with_claim_id is True."
+    assert_error(api.delete(f"{messages}?ids={ids[0]}"), 400, "Invalid API request", both)
+    # As in the original, claim ids with a pop are refused alike.
+    resp = api.delete(f"{messages}?pop=1&claim_ids={claim_id}")
+    assert_error(resp, 400, "Invalid API request", both)
+    # A claim that holds none of the messages given.
+    resp = api.delete(f"{messages}?ids={ids[2]}&claim_ids={claim_id}")
+    assert_error(
+        resp,
+        400,
+        "Invalid API request",
+        f"Claim {claim_id} does not hold any of the messages to delete.",
+    )
+    assert version.bodies(api, "q") == ["a", "b", "c"]
+    resp = api.delete(f"{messages}?ids={ids[0]},{ids[1]}&claim_ids={claim_id}")
+    assert resp.status_code == 204
+    assert version.bodies(api, "q") == ["c"]
+    # Popping needs no claim.
+    assert api.delete(f"{messages}?pop=1").status_code == 200
+
+
+def test_without_message_delete_with_claim_id_claim_ids_are_ignored(
+    api: Api, version: Version
+) -> None:
+    ids = version.post(api, "q", ["a"])
+    resp = api.delete(f"{version.queue('q')}/messages?ids={ids[0]}&claim_ids=nonsense")
+    assert resp.status_code == 204
+    assert version.bodies(api, "q") == []
+
+
 # -- queues
 
 
@@ -252,24 +291,42 @@ def test_reserved_queue_settings_are_validated(
     assert api.get(version.prefix + "/queues").json["queues"] == []
 
 
-@pytest.mark.parametrize(
-    "setting",
-    [
-        {"_default_message_delay": 30},
-        {"_max_claim_count": 3, "_dead_letter_queue": "dead"},
-        {"_enable_encrypt_messages": True},
-    ],
-)
 def test_a_setting_this_server_does_not_carry_out_yet_is_refused_not_ignored(
-    api: Api, version: Version, setting: dict[str, object]
+    api: Api, version: Version
 ) -> None:
-    resp = api.put(version.queue("q"), json=setting)
+    resp = api.put(version.queue("q"), json={"_enable_encrypt_messages": True})
     assert resp.status_code == 501
     assert resp.json["title"] == "Not implemented"
     assert "not supported by this server yet" in resp.json["description"]
     # Their "off" values, as GET shows them, are accepted.
     off = {"_default_message_delay": 0, "_max_claim_count": None, "_enable_encrypt_messages": False}
     assert api.put(version.queue("q"), json=off).status_code == 201
+
+
+def test_with_client_id_uuid_safe_off_any_client_id_of_the_allowed_length_serves(
+    make_api: MakeApi, version: Version
+) -> None:
+    api = make_api(client_id_uuid_safe="off")
+    free = "heat-stack-worker-01"
+    version.post(api, "q", ["mine"], client_id=free)
+    messages = version.queue("q") + "/messages"
+    # The same client leaves its own messages out; another one sees them.
+    assert api.get(messages, client_id=free).json["messages"] == []
+    assert [m["body"] for m in api.get(messages, client_id="another-client").json["messages"]] == [
+        "mine"
+    ]
+    # A UUID is still the same client in either form.
+    version.post(api, "q", ["uuid's"], client_id=CLIENT_ID.replace("-", ""))
+    assert [m["body"] for m in api.get(messages).json["messages"]] == ["mine"]
+    for wrong in ("short", "x" * 37):
+        resp = api.get(messages, client_id=wrong)
+        assert resp.status_code == 400
+        assert resp.json == {
+            "title": "Length of client id must be at least 10 and no greater than 36."
+        }
+    # v1 still takes UUIDs only.
+    resp = api.get("/v1/queues/q/messages", client_id=free)
+    assert_error(resp, 400, "Wrong UUID value", "Malformed hexadecimal UUID.")
 
 
 def test_the_client_id_may_be_sent_without_dashes(api: Api, version: Version) -> None:

@@ -265,11 +265,23 @@ def test_without_auth_admin_mode_alone_gates_admin_routes(
     assert stack.get("/v1/test-admin-only").status_code == status
 
 
-def test_no_admin_route_is_mounted_yet(make_stack: MakeStack) -> None:
-    """v1's only admin routes (pools) also need pooling, which is refused until it exists."""
+def test_admin_mode_adds_only_the_health_routes_without_pooling(make_stack: MakeStack) -> None:
+    """v1's admin routes (pools) also need pooling; v1.1 and v2 add their detailed health."""
     plain = make_stack()
     admin = make_stack(**{"DEFAULT.admin_mode": True})
-    assert _served(admin) == _served(plain)
+    assert _served(admin) - _served(plain) == {"/v1.1/health", "/v2/health"}
+    assert _served(plain) <= _served(admin)
+
+
+@pytest.mark.parametrize(("roles", "status"), [(("admin",), 200), (("member",), 403)])
+def test_the_detailed_health_needs_the_admin_role_under_keystone(
+    make_stack: MakeStack, keystone: Any, roles: tuple[str, ...], status: int
+) -> None:
+    stack = make_stack(**keystone_overrides(**{"DEFAULT.admin_mode": True}))
+    token = _token(keystone, roles=roles)
+    for path in ("/v1.1/health", "/v2/health"):
+        resp = stack.get(path, headers=_auth(token))
+        assert resp.status_code == status, (path, resp.text)
 
 
 def _served(api: Api) -> set[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from zaqar.api import validation
+from zaqar.api import settings, validation
 from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody
@@ -17,6 +18,7 @@ class Claims(Bound):
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
     ) -> None:
         super().__init__(limits, policy, guard)
+        self._storage = storage
         self._claims = storage.claim_controller
 
     def create(
@@ -24,14 +26,30 @@ class Claims(Bound):
     ) -> base.Claim | None:
         """Claim up to ``limit`` free messages for the ``ttl`` and ``grace`` that
         ``document()`` gives; None when there were none. With ``request_defaults`` the
-        document (None: the request had no body) and both fields are optional."""
+        document (None: the request had no body) and both fields are optional.
+
+        With queue settings, a queue with a dead-letter queue moves each message claimed
+        more than ``_max_claim_count`` times there instead of handing it out (None when
+        that leaves the claim empty)."""
         self._enter("claims:create", caller, queue)
         ttl, grace = self._terms(document, v1_grace=None)
         limit = self._policy.default_limit if limit is None else limit
         validation.claim_ttl(ttl, self._limits)
         validation.claim_limit(limit, self._limits)
         validation.claim_grace(grace, self._limits)
-        return self._claims.create(queue, ttl, grace, limit, caller.project)
+        dead_letter = None
+        if self._policy.queue_settings:
+            found = settings.of_queue(self._storage.queue_controller, queue, caller.project)
+            dead_letter = settings.DeadLetter.of(found)
+        claim = self._claims.create(queue, ttl, grace, limit, caller.project)
+        if claim is None or dead_letter is None:
+            return claim
+        over = [message for message in claim.messages if dead_letter.is_over(message)]
+        if not over:
+            return claim
+        dead_letter.move(self._storage, queue, over, caller.project)
+        kept = [message for message in claim.messages if not dead_letter.is_over(message)]
+        return dataclasses.replace(claim, messages=kept) if kept else None
 
     def _terms(self, document: Document | None, *, v1_grace: int | None) -> tuple[int, int]:
         """The claim's ``ttl`` and ``grace``. With ``request_defaults`` the body (None: the

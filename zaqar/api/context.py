@@ -30,7 +30,8 @@ Guard = Callable[[str, "Caller"], None]
 class Caller:
     #: None: the global project (no ``X-Project-ID``, no keystone).
     project: str | None = None
-    #: 32 lowercase hex digits, or None when the client did not say.
+    #: 32 lowercase hex digits (or, with ``client_id_uuid_safe = off``, the text the client
+    #: sent when it is no UUID), or None when the client did not say.
     client_id: str | None = None
     #: What the rules of ``zaqar.api.policies`` see: keystone's roles, or ``X-Roles``.
     roles: tuple[str, ...] = ()

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from zaqar.api import validation
+from zaqar.api import settings, validation
 from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
 from zaqar.storage import base, errors
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of messages, and the listing options the service chose for the caller, which
+    the link to the next page must carry (v2 shows delayed messages of an undelayed queue)."""
+
+    page: base.Page[base.Message]
+    chosen: dict[str, Any] = field(default_factory=dict)
 
 
 class Messages(Bound):
@@ -28,18 +38,20 @@ class Messages(Bound):
         A batch is a JSON array of messages (or ``{"messages": [...]}``, ``batch_envelope``),
         each a JSON object with ``body`` and ``ttl`` (which ``request_defaults`` make
         optional). With lazy queues a missing queue is created. With queue settings the
-        queue's ``_default_message_ttl`` and ``_max_messages_post_size`` apply.
+        queue's ``_default_message_ttl``, ``_max_messages_post_size`` and
+        ``_default_message_delay`` apply; a message's own ``delay`` only on a delayed queue.
         """
         self._enter("messages:create", caller, queue)
         client_id = caller.required_client_id()
-        settings = self._settings(queue, caller)
+        found = self._settings(queue, caller)
         size = self._limits.max_messages_post_size
-        queue_size = settings.get("_max_messages_post_size")
+        queue_size = found.get("_max_messages_post_size")
         if queue_size:
             size = min(size, int(queue_size))
-        batch = self._batch(document(size), self._default_ttl(settings))
+        batch = self._batch(document(size), self._default_ttl(found), settings.message_delay(found))
         for message in batch:
             validation.message_ttl(message.ttl, self._limits)
+            validation.message_delay(message.delay, self._limits)
         try:
             return self._messages.post(queue, batch, client_id, caller.project)
         except errors.QueueDoesNotExist:
@@ -53,21 +65,21 @@ class Messages(Bound):
         """The queue's metadata, where its settings apply to posts (v2); else nothing."""
         if not self._policy.queue_settings:
             return {}
-        # PERF: one more read per post, as the original makes; a later speed pass may cache
-        # queue settings for a moment.
-        try:
-            return self._queues.get_metadata(queue, caller.project)
-        except errors.QueueDoesNotExist:
-            return {}
+        # PERF: one more read per post and listing, as the original makes; a later speed
+        # pass may cache queue settings for a moment.
+        return settings.of_queue(self._queues, queue, caller.project)
 
-    def _default_ttl(self, settings: dict[str, Any]) -> int | None:
+    def _default_ttl(self, found: dict[str, Any]) -> int | None:
         """The ttl of a message posted without one; None when it is required."""
         if not self._policy.request_defaults:
             return None
-        queue_ttl = settings.get("_default_message_ttl")
+        queue_ttl = found.get("_default_message_ttl")
         return int(queue_ttl) if queue_ttl else self._limits.default_message_ttl
 
-    def _batch(self, document: Any, default_ttl: int | None) -> builtins.list[base.NewMessage]:
+    def _batch(
+        self, document: Any, default_ttl: int | None, default_delay: int | None
+    ) -> builtins.list[base.NewMessage]:
+        """The messages of the batch; ``default_delay`` is None where delays are ignored."""
         if self._policy.batch_envelope:
             if not isinstance(document, dict) or "messages" not in document:
                 raise ValidationFailed("No messages were found in the request body.")
@@ -85,8 +97,23 @@ class Messages(Bound):
             else:
                 ttl = validation.field(message, "ttl", int, default=default_ttl)
             body = validation.field(message, "body", object)
-            batch.append(base.NewMessage(ttl=ttl, body=body))
+            delay = 0
+            if default_delay is not None:
+                delay = validation.field(message, "delay", int, default=default_delay)
+            batch.append(base.NewMessage(ttl=ttl, body=body, delay=delay))
         return batch
+
+    def _check_claims(
+        self, queue: str, message_ids: Sequence[str], claim_ids: Sequence[str], caller: Caller
+    ) -> None:
+        found = self._messages.bulk_get(queue, message_ids, caller.project)
+        holding = {message.claim_id for message in found if message.claimed}
+        for claim_id in claim_ids:
+            if claim_id not in holding:
+                # The original answers 503 here; it is the request that is wrong.
+                raise ValidationFailed(
+                    f"Claim {claim_id} does not hold any of the messages to delete."
+                )
 
     def list(
         self,
@@ -95,17 +122,31 @@ class Messages(Bound):
         limit: int | None,
         echo: bool,
         include_claimed: bool,
+        include_delayed: bool = False,
         *,
         caller: Caller,
-    ) -> base.Page[base.Message]:
-        """A page of the queue read as a feed; ``echo`` shows the caller's own messages."""
+    ) -> Listing:
+        """A page of the queue read as a feed; ``echo`` shows the caller's own messages.
+
+        With queue settings, ``include_delayed`` shows delayed messages; on a queue without
+        ``_default_message_delay`` they are always shown (as the original does), and the
+        listing says so for the next page's link.
+        """
         self._enter("messages:get_all", caller, queue)
         client_id = caller.required_client_id()
         limit = self._policy.default_limit if limit is None else limit
         validation.message_listing_limit(limit, self._limits)
-        return self._messages.list(
-            queue, caller.project, marker, limit, echo, client_id, include_claimed
+        chosen: dict[str, Any] = {}
+        if not self._policy.queue_settings:
+            include_delayed = False  # before v2, delays are no option (and never made)
+        elif not include_delayed:
+            if settings.message_delay(self._settings(queue, caller)) is None:
+                include_delayed = True
+                chosen["include_delayed"] = True
+        page = self._messages.list(
+            queue, caller.project, marker, limit, echo, client_id, include_claimed, include_delayed
         )
+        return Listing(page, chosen)
 
     def get(self, queue: str, message_id: str, *, caller: Caller) -> base.Message:
         self._enter("messages:get", caller, queue)
@@ -128,10 +169,19 @@ class Messages(Bound):
         self._messages.bulk_delete(queue, message_ids, caller.project)
 
     def delete_or_pop(
-        self, queue: str, message_ids: Sequence[str] | None, pop: int | None, *, caller: Caller
+        self,
+        queue: str,
+        message_ids: Sequence[str] | None,
+        pop: int | None,
+        claim_ids: Sequence[str] | None = None,
+        *,
+        caller: Caller,
     ) -> builtins.list[base.Message] | None:
         """v1.1 and v2's collection DELETE: by ``ids`` (None back) or ``pop`` free messages
-        (taken and deleted at once: each goes to one popper only); exactly one of them."""
+        (taken and deleted at once: each goes to one popper only); exactly one of them.
+
+        With ``message_delete_with_claim_id``, a delete by ids also names ``claim_ids``,
+        each of which must hold one of the messages."""
         self._enter("messages:delete_all", caller, queue)
         if pop is not None and message_ids is not None:
             raise ValidationFailed(
@@ -142,12 +192,20 @@ class Messages(Bound):
                 'The request should have either "ids" or "pop" parameter in the request, to '
                 "be able to delete."
             )
+        with_claims = self._limits.message_delete_with_claim_id
+        if with_claims and (message_ids is None) != (claim_ids is None):
+            raise ValidationFailed(
+                'The request should have both "ids" and "claim_ids" parameter in the request '
+                "when message_delete_with_claim_id is True."
+            )
         if message_ids is not None:
             high = self._limits.max_messages_per_page
             if not 0 < len(message_ids) <= high:
                 raise ValidationFailed(
                     f"ids parameter should have at least 1 and not greater than {high} values."
                 )
+            if with_claims and claim_ids:
+                self._check_claims(queue, message_ids, claim_ids, caller)
             self._messages.bulk_delete(queue, message_ids, caller.project)
             return None
         assert pop is not None

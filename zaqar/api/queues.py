@@ -146,7 +146,13 @@ class Queues(Bound):
         # The messages there when the purge began; some posted meanwhile may stay.
         for _ in range(there // page_size + 1):
             page = self._messages.list(
-                name, caller.project, None, page_size, echo=True, include_claimed=True
+                name,
+                caller.project,
+                None,
+                page_size,
+                echo=True,
+                include_claimed=True,
+                include_delayed=True,
             )
             if not page.items:
                 return

@@ -6,6 +6,7 @@ from oslo_config import cfg
 
 from zaqar.api.claims import Claims
 from zaqar.api.context import Caller, Guard, Policy
+from zaqar.api.health import Health
 from zaqar.api.messages import Messages
 from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
@@ -31,6 +32,7 @@ class Operations:
         self.queues = Queues(storage, limits, policy, guard)
         self.messages = Messages(storage, limits, policy, guard)
         self.claims = Claims(storage, limits, policy, guard)
+        self.health = Health(storage, limits, policy, guard)
 
 
 class Service:

@@ -43,6 +43,13 @@ class Limits:
     default_message_ttl: int
     default_claim_ttl: int
     default_claim_grace: int
+    #: A delete by ids names the claims holding the messages (v1.1 and v2).
+    message_delete_with_claim_id: bool
+    #: ``strict``: v1.1 and v2 take only UUIDs as Client-IDs; ``off``: any string of
+    #: ``min_length_client_id..max_length_client_id`` characters.
+    client_id_uuid_safe: str
+    min_length_client_id: int
+    max_length_client_id: int
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Limits:
@@ -99,6 +106,18 @@ def message_ttl(ttl: int, limits: Limits) -> None:
         high,
         f"The TTL for a message may not exceed {high} seconds, and must be at least "
         f"{MIN_MESSAGE_TTL} seconds long.",
+    )
+
+
+def message_delay(delay: int, limits: Limits) -> None:
+    high = limits.max_message_delay
+    # The original's text, its missing space included.
+    _in_range(
+        delay,
+        0,
+        high,
+        f"The Delay TTL for a message may not exceed {high} seconds,and must be at least "
+        "0 seconds long.",
     )
 
 
@@ -179,10 +198,6 @@ def reserved_defaults(limits: Limits) -> dict[str, Any]:
 #: Settings the service stores and shows but does not carry out yet: a value other than
 #: "off" is refused (501) rather than silently ignored.
 NOT_YET_CARRIED_OUT = {
-    "_default_message_delay": "delayed queues",
-    "_max_claim_count": "dead-letter queues",
-    "_dead_letter_queue": "dead-letter queues",
-    "_dead_letter_queue_messages_ttl": "dead-letter queues",
     "_enable_encrypt_messages": "encrypted queues",
 }
 

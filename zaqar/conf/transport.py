@@ -89,6 +89,38 @@ default_claim_grace = _limit(
     "Grace, in seconds, of a claim made or renewed without one (API v1.1 and v2).",
 )
 
+message_delete_with_claim_id = cfg.BoolOpt(
+    "message_delete_with_claim_id",
+    default=False,
+    deprecated_opts=[cfg.DeprecatedOpt("message_delete_with_claim_id", group=_OLD_GROUP)],
+    help="Whether a delete of messages by ids (API v1.1 and v2) must name, in claim_ids, "
+    "the claims that hold them: each claim given must hold one of the messages.",
+)
+
+client_id_uuid_safe = cfg.StrOpt(
+    "client_id_uuid_safe",
+    default="strict",
+    choices=[
+        ("strict", "the Client-ID must be a UUID"),
+        ("off", "any Client-ID of min_length_client_id to max_length_client_id characters"),
+    ],
+    help="What API v1.1 and v2 take as a Client-ID (v1 always takes a UUID only).",
+)
+min_length_client_id = cfg.IntOpt(
+    "min_length_client_id",
+    default=10,
+    min=1,
+    help="Shortest Client-ID, in characters, when client_id_uuid_safe is off.",
+)
+max_length_client_id = cfg.IntOpt(
+    "max_length_client_id",
+    default=36,
+    min=1,
+    max=36,
+    help="Longest Client-ID, in characters, when client_id_uuid_safe is off (at most the 36 "
+    "characters of a UUID's text, which every store keeps).",
+)
+
 ALL_OPTS = [
     max_queues_per_page,
     max_messages_per_page,
@@ -102,6 +134,10 @@ ALL_OPTS = [
     default_message_ttl,
     default_claim_ttl,
     default_claim_grace,
+    message_delete_with_claim_id,
+    client_id_uuid_safe,
+    min_length_client_id,
+    max_length_client_id,
 ]
 
 

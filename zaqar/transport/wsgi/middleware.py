@@ -9,6 +9,7 @@ import falcon
 
 from zaqar.api.context import Caller
 from zaqar.api.errors import InvalidQueueName
+from zaqar.api.validation import Limits
 from zaqar.transport.wsgi import auth, versions
 
 _FORM = "application/x-www-form-urlencoded"
@@ -27,6 +28,20 @@ def parse_client_id(value: str) -> str:
         ) from error
 
 
+def parse_free_client_id(value: str, low: int, high: int) -> str:
+    """A Client-ID under ``client_id_uuid_safe = off``: any text of ``low..high``
+    characters, a UUID still being the same client in either form."""
+    if not low <= len(value) <= high:
+        # Title only, as the original answers.
+        raise falcon.HTTPBadRequest(
+            title=f"Length of client id must be at least {low} and no greater than {high}."
+        )
+    try:
+        return uuid.UUID(value).hex
+    except ValueError:
+        return value
+
+
 def _refuse_nul_parameters(req: falcon.Request) -> None:
     """A NUL in a query value (``?marker=%00``) reaches no store intact: PostgreSQL refuses it."""
     for name, value in req.params.items():
@@ -41,8 +56,12 @@ class RequestChecks:
     Under keystone the identity check comes first, as auth_token runs before the app.
     """
 
-    def __init__(self, policy: auth.AuthPolicy | None = None) -> None:
+    def __init__(self, policy: auth.AuthPolicy | None = None, limits: Limits | None = None) -> None:
         self._policy = policy or auth.AuthPolicy()
+        self._free_client_ids = limits is not None and limits.client_id_uuid_safe == "off"
+        self._client_id_lengths = (
+            (limits.min_length_client_id, limits.max_length_client_id) if limits else (0, 0)
+        )
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.caller = _ANONYMOUS
@@ -73,9 +92,13 @@ class RequestChecks:
                 href_text="14.1 Accept, Hypertext Transfer Protocol -- HTTP/1.1",
             )
         _refuse_nul_parameters(req)
+        version = versions.policy_of(req.path)
         client_id = req.get_header("Client-ID")
         if client_id is not None:
-            client_id = parse_client_id(client_id)
+            if self._free_client_ids and version.identity_required:
+                client_id = parse_free_client_id(client_id, *self._client_id_lengths)
+            else:
+                client_id = parse_client_id(client_id)
         if not self._policy.keystone:
             project = req.get_header("X-Project-ID")
             if project and not project.isprintable():
@@ -88,7 +111,7 @@ class RequestChecks:
             # What the rules of API v2 see without keystone, as in the original.
             req.context.roles = auth.roles_of(req)
         # The version's header rules: a missing Client-ID is reported before the project.
-        caller = versions.policy_of(req.path).caller(project, client_id, tuple(req.context.roles))
+        caller = version.caller(project, client_id, tuple(req.context.roles))
         if project == "":
             raise falcon.HTTPBadRequest(
                 title="Empty project header not allowed",

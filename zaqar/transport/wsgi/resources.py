@@ -20,7 +20,7 @@ from zaqar.api import validation
 from zaqar.api.errors import BadRequestBody
 from zaqar.api.service import Operations, Service
 from zaqar.storage import base
-from zaqar.transport.wsgi import media, params
+from zaqar.transport.wsgi import auth, media, params
 from zaqar.transport.wsgi.views import PopViews, Views
 
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
@@ -31,6 +31,7 @@ MESSAGE_LIST_PARAMS = (
     ("limit", int),
     ("echo", bool),
     ("include_claimed", bool),
+    ("include_delayed", bool),
 )
 
 
@@ -68,6 +69,19 @@ class Ping:
 
     def on_head(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.status = falcon.HTTP_204
+
+
+class Health:
+    """The detailed health report (admin API): a real round of operations on every store."""
+
+    unavailable = {"GET": "Health status could not be read."}
+
+    def __init__(self, operations: Operations) -> None:
+        self._health = operations.health
+
+    @falcon.before(auth.require_admin)
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        media.write_json(resp, self._health.report(caller=req.context.caller))
 
 
 class Queues:
@@ -295,15 +309,18 @@ class Messages:
             _answer(resp, self._views.by_ids(queue_name, found, ids, caller.project))
             return
         given = params.read(req, MESSAGE_LIST_PARAMS)
-        page = self._messages.list(
+        listing = self._messages.list(
             queue_name,
             given.get("marker"),
             given.get("limit"),
             given.get("echo", False),
             given.get("include_claimed", False),
+            given.get("include_delayed", False),
             caller=caller,
         )
-        _answer(resp, self._views.message_page(queue_name, page, _next(req, given, page)))
+        page = listing.page
+        link = _next(req, {**given, **listing.chosen}, page)
+        _answer(resp, self._views.message_page(queue_name, page, link))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
         ids = req.get_param_as_list("ids", required=True)
@@ -323,6 +340,7 @@ class MessagesWithPop(Messages):
             queue_name,
             req.get_param_as_list("ids"),
             req.get_param_as_int("pop"),
+            req.get_param_as_list("claim_ids"),
             caller=req.context.caller,
         )
         if popped is None:

@@ -16,7 +16,7 @@ import falcon
 
 from zaqar.api import context
 from zaqar.api.errors import NotFound
-from zaqar.api.service import Service
+from zaqar.api.service import Operations, Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import media, resources
 from zaqar.transport.wsgi.views import home_resource, stats_document
@@ -244,5 +244,10 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
 
 
 def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    """None yet: v1.1's pools, flavors and health are to come (v1's pools serve meanwhile)."""
-    return []
+    """The detailed health; v1.1's pools and flavors are to come (v1's pools serve
+    meanwhile)."""
+    return health_routes(PREFIX, service.under(POLICY))
+
+
+def health_routes(prefix: str, operations: Operations) -> list[tuple[str, Any]]:
+    return [(prefix + "/health", resources.Health(operations))]

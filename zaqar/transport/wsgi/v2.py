@@ -31,5 +31,6 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
 
 
 def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    """None yet: v2's pools, flavors and health are to come."""
-    return []
+    """The detailed health (its rule ``health:get`` is admin only); v2's pools and flavors
+    are to come."""
+    return v1_1.health_routes(PREFIX, service.under(POLICY))
