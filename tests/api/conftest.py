@@ -58,3 +58,37 @@ def make_api(backend: Backend, tmp_path: Path, clock: Clock) -> Iterator[MakeApi
 @pytest.fixture
 def api(make_api: MakeApi) -> Api:
     return make_api()
+
+
+MakePooled = Callable[..., Api]
+
+
+def configure_pooled(conf: Any, tmp_path: Path, overrides: dict[str, Any]) -> None:
+    catalogue = f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+    for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
+        conf.set_override("uri", catalogue, group=group)
+    conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
+    for key, value in overrides.items():
+        group, name = key.split(".", 1)
+        conf.set_override(name, value, group=group)
+
+
+@pytest.fixture
+def make_pooled(tmp_path: Path) -> Iterator[MakePooled]:
+    """``make_pooled(**{"group.option": value})``: the Falcon app of a deployment with
+    ``admin_mode`` and ``pooling`` on (unless overridden), over the SQLite catalogue in
+    ``tmp_path``; apps made in one test share it."""
+    boots: list[bootstrap.Bootstrap] = []
+
+    def make(**overrides: Any) -> Api:
+        conf = zaqar.conf.load([], default_config_files=[])
+        configure_pooled(
+            conf, tmp_path, {"DEFAULT.admin_mode": True, "DEFAULT.pooling": True, **overrides}
+        )
+        boot = bootstrap.Bootstrap(conf)
+        boots.append(boot)
+        return Api(boot.transport.app, boot)
+
+    yield make
+    for boot in boots:
+        boot.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,8 @@ from zaqar import bootstrap
 from zaqar.storage.pooling import driver as pooling
 from zaqar.transport.wsgi import auth
 
+from .conftest import MakePooled, configure_pooled
 from .support import PROJECT, Api, assert_error, assert_no_body
-
-MakePooled = Callable[..., Api]
 
 BAD_BODY = "Invalid request body"
 BAD_NAME = (
@@ -37,37 +36,6 @@ NO_POOL = (
     "Service temporarily unavailable",
     "No pool can take new queues. Please try again in a few seconds.",
 )
-
-
-def _configure(conf: Any, tmp_path: Path, overrides: dict[str, Any]) -> None:
-    catalogue = f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
-    for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
-        conf.set_override("uri", catalogue, group=group)
-    conf.set_override("purge_interval", 0, group="drivers:message_store:sqlalchemy")
-    for key, value in overrides.items():
-        group, name = key.split(".", 1)
-        conf.set_override(name, value, group=group)
-
-
-@pytest.fixture
-def make_pooled(tmp_path: Path) -> Iterator[MakePooled]:
-    """``make_pooled(**{"group.option": value})``: the Falcon app of a deployment with
-    ``admin_mode`` and ``pooling`` on (unless overridden), over the SQLite catalogue in
-    ``tmp_path``; apps made in one test share it."""
-    boots: list[bootstrap.Bootstrap] = []
-
-    def make(**overrides: Any) -> Api:
-        conf = zaqar.conf.load([], default_config_files=[])
-        _configure(
-            conf, tmp_path, {"DEFAULT.admin_mode": True, "DEFAULT.pooling": True, **overrides}
-        )
-        boot = bootstrap.Bootstrap(conf)
-        boots.append(boot)
-        return Api(boot.transport.app, boot)
-
-    yield make
-    for boot in boots:
-        boot.close()
 
 
 @pytest.fixture
@@ -162,7 +130,7 @@ def test_under_keystone_only_a_token_with_the_admin_role_reaches_the_pools(
     conf = zaqar.conf.load([], default_config_files=[])
     for group, opts in _opts.list_opts():
         conf.register_opts(opts, group=group)
-    _configure(
+    configure_pooled(
         conf,
         tmp_path,
         {

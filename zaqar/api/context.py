@@ -68,6 +68,8 @@ class Policy:
     listing_filters: bool = False
     #: Every operation checks its rule of ``zaqar.api.policies``.
     checks_rules: bool = False
+    #: A pool's body may name its ``flavor`` (v1 knows no such field).
+    pool_flavors: bool = False
     #: Page size of listings and claims when the request names none.
     default_limit: int = 10
 
@@ -102,4 +104,5 @@ V2 = Policy(
     batch_envelope=True,
     listing_filters=True,
     checks_rules=True,
+    pool_flavors=True,
 )

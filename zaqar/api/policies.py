@@ -46,8 +46,14 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
 
 #: Admin only by default (the original's default for these rules).
 ADMIN = "rule:context_is_admin"
+_POOL = "/v2/pools/{pool_name}"
 _ADMIN_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("health:get", "Run the detailed health check.", "GET", "/v2/health"),
+    ("pools:get_all", "List pools.", "GET", "/v2/pools"),
+    ("pools:create", "Create or replace a pool.", "PUT", _POOL),
+    ("pools:get", "Read a pool.", "GET", _POOL),
+    ("pools:update", "Change a pool.", "PATCH", _POOL),
+    ("pools:delete", "Delete a pool.", "DELETE", _POOL),
 )
 
 RULES: list[policy.RuleDefault] = [

@@ -22,7 +22,8 @@ import jsonschema.validators  # type: ignore[import-untyped,unused-ignore]
 from oslo_config import cfg
 
 from zaqar.api import validation
-from zaqar.api.errors import BadRequestBody
+from zaqar.api.context import Caller, Guard, Policy
+from zaqar.api.errors import BadRequestBody, NotCarriedOut
 from zaqar.storage import base, errors
 from zaqar.storage.pooling import driver as pooling
 from zaqar.storage.pooling import migration
@@ -121,30 +122,69 @@ def _move_request(document: dict[str, Any]) -> tuple[str, str | None]:
     return queue, project
 
 
-class Pools:
-    """The admin operations on pools; built only when ``pooling`` is on."""
+def _anyone(action: str, caller: Caller) -> None:
+    """The rule check of a version that checks none (v1)."""
 
-    def __init__(self, conf: cfg.ConfigOpts, storage: base.DataDriver) -> None:
+
+#: The caller of a version that checks no rules.
+_NOBODY = Caller()
+
+
+def _no_flavor(document: dict[str, Any]) -> dict[str, Any]:
+    """The body without ``flavor`` (v2 names one), refused until flavors are carried out."""
+    if "flavor" not in document:
+        return document
+    if document["flavor"] is not None:
+        raise NotCarriedOut("flavor: flavors are not supported by this server yet.")
+    return {key: value for key, value in document.items() if key != "flavor"}
+
+
+class Pools:
+    """The admin operations on pools; built only when ``pooling`` is on. ``guard`` checks
+    the rules of a version that has them (v2's ``pools:*``, admin only by default)."""
+
+    def __init__(
+        self,
+        conf: cfg.ConfigOpts,
+        storage: base.DataDriver,
+        guard: Guard = _anyone,
+        flavors: bool = False,
+    ) -> None:
         self._conf = conf
         self._storage = storage
         self._control = storage.control
         self._pools: base.PoolsController = storage.control.pools_controller
+        self._guard = guard
+        self._flavors = flavors
 
-    def list(self, marker: str | None, limit: int) -> base.Page[base.Pool]:
+    def under(self, policy: Policy, guard: Guard) -> Pools:
+        """The same operations as API version ``policy`` reads them, checking ``guard``."""
+        return Pools(self._conf, self._storage, guard, policy.pool_flavors)
+
+    def _body(self, document: dict[str, Any]) -> dict[str, Any]:
+        return _no_flavor(document) if self._flavors else document
+
+    def list(
+        self, marker: str | None, limit: int, *, caller: Caller = _NOBODY
+    ) -> base.Page[base.Pool]:
+        self._guard("pools:get_all", caller)
         validation.pool_listing_limit(limit)
         return self._pools.list(marker, limit)
 
-    def get(self, name: str) -> base.Pool:
+    def get(self, name: str, *, caller: Caller = _NOBODY) -> base.Pool:
+        self._guard("pools:get", caller)
         validation.pool_name(name)
         return self._pools.get(name)
 
-    def create(self, name: str, document: dict[str, Any]) -> bool:
+    def create(self, name: str, document: dict[str, Any], *, caller: Caller = _NOBODY) -> bool:
         """Create the pool, or replace it wholly when it exists; True when created.
 
         400 when the body breaks the schema or the store cannot be reached with the URI and
         options given; 409 (``PoolUriInUse``) when another pool has the URI.
         """
+        self._guard("pools:create", caller)
         validation.pool_name(name)
+        document = self._body(document)
         _checked(_CREATE, document)
         options = document.get("options", {})
         pool = base.Pool(name, document["uri"], document["weight"], None, options)
@@ -153,9 +193,11 @@ class Pools:
         self._forget(name)
         return created
 
-    def update(self, name: str, document: dict[str, Any]) -> base.Pool:
+    def update(self, name: str, document: dict[str, Any], *, caller: Caller = _NOBODY) -> base.Pool:
         """Change the fields given; a new URI or options are checked as on create."""
+        self._guard("pools:update", caller)
         validation.pool_name(name)
+        document = self._body(document)
         _checked(_UPDATE, document)
         if not document:
             raise BadRequestBody("One of `uri`, `weight`, or `options` needs to be specified")
@@ -176,8 +218,9 @@ class Pools:
         self._forget(name)
         return updated
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, caller: Caller = _NOBODY) -> None:
         """Remove the pool; ``PoolInUse`` (409) while it still holds queues."""
+        self._guard("pools:delete", caller)
         validation.pool_name(name)
         self._pools.delete(name)
         self._forget(name)

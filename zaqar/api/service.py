@@ -24,7 +24,12 @@ class Operations:
     """The queue, message and claim operations under one API version's policy."""
 
     def __init__(
-        self, storage: base.DataDriver, limits: Limits, policy: Policy, authorizer: Authorizer
+        self,
+        storage: base.DataDriver,
+        limits: Limits,
+        policy: Policy,
+        authorizer: Authorizer,
+        pools: Pools | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits
@@ -33,6 +38,8 @@ class Operations:
         self.messages = Messages(storage, limits, policy, guard)
         self.claims = Claims(storage, limits, policy, guard)
         self.health = Health(storage, limits, policy, guard)
+        #: The pools admin operations (with ``pooling`` only), checking the version's rules.
+        self.pools = pools.under(policy, guard) if pools is not None else None
 
 
 class Service:
@@ -49,7 +56,7 @@ class Service:
         operations = self._versions.get(policy)
         if operations is None:
             operations = self._versions[policy] = Operations(
-                self.storage, self.limits, policy, self._authorizer
+                self.storage, self.limits, policy, self._authorizer, self.pools
             )
         return operations
 

@@ -1,66 +1,80 @@
-"""API v1 admin routes: the pools API (SPEC §2.12), mounted with ``admin_mode`` and
+"""The pools admin API (v1: SPEC §2.12; v2: §5.2), mounted with ``admin_mode`` and
 ``pooling`` only. Every responder is guarded by ``auth.require_admin``; the behaviour lives
 in ``zaqar.api.pools``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import falcon
 
+from zaqar.api import context
 from zaqar.api.pools import Pools, redacted
-from zaqar.api.service import Service
+from zaqar.api.service import Operations, Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import auth, media, params
-
-PREFIX = "/v1"
 
 POOL_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 DEFAULT_LIMIT = 10
 
 
-def pool_path(name: str) -> str:
-    return f"{PREFIX}/pools/{name}"
+@dataclass(frozen=True)
+class PoolViews:
+    """How one API version shows pools (v1 and v2 differ in two details)."""
+
+    prefix: str
+    #: v1 shows a next link even on an empty page (then: the request's own); v2 none.
+    always_link: bool
+    #: v2's PATCH answers with the pool as it now is; v1's answers no body.
+    patch_shows_pool: bool
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}/pools/{name}"
+
+    def pool(self, pool: base.Pool, detailed: bool) -> dict[str, Any]:
+        """A pool; the URI never shows a password."""
+        view: dict[str, Any] = {
+            "name": pool.name,
+            "uri": redacted(pool.uri),
+            "weight": pool.weight,
+            "flavor": pool.flavor,
+        }
+        if detailed:
+            view["options"] = pool.options
+        view["href"] = self.path(pool.name)
+        return view
+
+    def page(
+        self, req: falcon.Request, given: dict[str, Any], page: base.Page[base.Pool]
+    ) -> dict[str, Any]:
+        detailed = given.get("detailed", False)
+        links = []
+        if page.items and page.next_marker is not None:
+            links = [{"rel": "next", "href": params.next_link(req.path, given, page.next_marker)}]
+        elif self.always_link:
+            links = [{"rel": "next", "href": params.link(req.path, given)}]
+        return {"pools": [self.pool(pool, detailed) for pool in page.items], "links": links}
 
 
-def pool_view(pool: base.Pool, detailed: bool) -> dict[str, Any]:
-    """A pool as v1 shows it; the URI never shows a password."""
-    view: dict[str, Any] = {
-        "name": pool.name,
-        "uri": redacted(pool.uri),
-        "weight": pool.weight,
-        "flavor": pool.flavor,
-    }
-    if detailed:
-        view["options"] = pool.options
-    view["href"] = pool_path(pool.name)
-    return view
+V1_VIEWS = PoolViews("/v1", always_link=True, patch_shows_pool=False)
 
 
 @falcon.before(auth.require_admin)
 class PoolList:
     unavailable = {"GET": "Pools could not be listed."}
 
-    def __init__(self, pools: Pools) -> None:
+    def __init__(self, pools: Pools, views: PoolViews = V1_VIEWS) -> None:
         self._pools = pools
+        self._views = views
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_location = params.request_location(req)
         given = params.read(req, POOL_LIST_PARAMS)
-        detailed = given.get("detailed", False)
-        page = self._pools.list(given.get("marker"), given.get("limit", DEFAULT_LIMIT))
-        # v1 always shows a next link, even for an empty page (then: the request's own).
-        if page.items and page.next_marker is not None:
-            href = params.next_link(req.path, given, page.next_marker)
-        else:
-            href = params.link(req.path, given)
-        media.write_json(
-            resp,
-            {
-                "pools": [pool_view(pool, detailed) for pool in page.items],
-                "links": [{"rel": "next", "href": href}],
-            },
+        page = self._pools.list(
+            given.get("marker"), given.get("limit", DEFAULT_LIMIT), caller=req.context.caller
         )
+        media.write_json(resp, self._views.page(req, given, page))
 
 
 @falcon.before(auth.require_admin)
@@ -72,28 +86,31 @@ class Pool:
         "DELETE": "Pool could not be deleted.",
     }
 
-    def __init__(self, pools: Pools, body: media.BodyRules) -> None:
+    def __init__(self, pools: Pools, body: media.BodyRules, views: PoolViews = V1_VIEWS) -> None:
         self._pools = pools
         self._body = body
+        self._views = views
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, pool_name: str) -> None:
         # Creating an existing pool replaces it wholly, and answers 201 as well.
-        self._pools.create(pool_name, self._body.read_object(req))
+        self._pools.create(pool_name, self._body.read_object(req), caller=req.context.caller)
         resp.status = falcon.HTTP_201
         resp.location = req.path
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, pool_name: str) -> None:
         detailed = req.get_param_as_bool("detailed") or False
-        pool = self._pools.get(pool_name)
+        pool = self._pools.get(pool_name, caller=req.context.caller)
         resp.content_location = params.request_location(req)
-        media.write_json(resp, pool_view(pool, detailed))
+        media.write_json(resp, self._views.pool(pool, detailed))
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, pool_name: str) -> None:
-        self._pools.update(pool_name, self._body.read_object(req))
+        pool = self._pools.update(pool_name, self._body.read_object(req), caller=req.context.caller)
+        if self._views.patch_shows_pool:
+            media.write_json(resp, self._views.pool(pool, detailed=True))
         resp.status = falcon.HTTP_200
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, pool_name: str) -> None:
-        self._pools.delete(pool_name)
+        self._pools.delete(pool_name, caller=req.context.caller)
         resp.status = falcon.HTTP_204
 
 
@@ -124,11 +141,24 @@ class PoolMoves:
 
 
 def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    """The pools routes, or none without ``pooling``."""
-    if service.pools is None:
+    """v1's pools routes, or none without ``pooling``."""
+    pools = service.under(context.V1).pools
+    if pools is None:
         return []
     return [
-        (PREFIX + "/pools", PoolList(service.pools)),
-        (PREFIX + "/pools/{pool_name}", Pool(service.pools, body)),
-        (PREFIX + "/pools/{pool_name}/moves", PoolMoves(service.pools, body)),
+        ("/v1/pools", PoolList(pools)),
+        ("/v1/pools/{pool_name}", Pool(pools, body)),
+        ("/v1/pools/{pool_name}/moves", PoolMoves(pools, body)),
+    ]
+
+
+def pool_routes(
+    operations: Operations, body: media.BodyRules, views: PoolViews
+) -> list[tuple[str, Any]]:
+    """A later version's pools routes (checking its rules), or none without ``pooling``."""
+    if operations.pools is None:
+        return []
+    return [
+        (views.prefix + "/pools", PoolList(operations.pools, views)),
+        (views.prefix + "/pools/{pool_name}", Pool(operations.pools, body, views)),
     ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from zaqar.api import context
 from zaqar.api.service import Service
-from zaqar.transport.wsgi import media, resources, v1_1
+from zaqar.transport.wsgi import admin, media, resources, v1_1
 
 POLICY = context.V2
 PREFIX = "/" + POLICY.version
@@ -30,7 +30,15 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     )
 
 
+#: v2's pools: no link on an empty page, and a PATCH answers with the pool.
+POOL_VIEWS = admin.PoolViews(PREFIX, always_link=False, patch_shows_pool=True)
+
+
 def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    """The detailed health (its rule ``health:get`` is admin only); v2's pools and flavors
-    are to come."""
-    return v1_1.health_routes(PREFIX, service.under(POLICY))
+    """The detailed health and the pools (with ``pooling``), whose rules (``health:get``,
+    ``pools:*``) are admin only by default; flavors are to come."""
+    operations = service.under(POLICY)
+    return [
+        *v1_1.health_routes(PREFIX, operations),
+        *admin.pool_routes(operations, body, POOL_VIEWS),
+    ]
