@@ -8,6 +8,7 @@ from ``clock``, which stands still until a test calls ``clock.advance(seconds)``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 import zaqar.conf
-from tests.backends import BACKENDS, BY_NAME, Backend
+from tests.backends import BACKENDS, BY_NAME, REDIS_URL, Backend, unreachable
 from zaqar import bootstrap
 
 from .support import Api, Clock
@@ -92,3 +93,23 @@ def make_pooled(tmp_path: Path) -> Iterator[MakePooled]:
     yield make
     for boot in boots:
         boot.close()
+
+
+@pytest.fixture
+def redis_prefix(tmp_path: Path) -> Iterator[str]:
+    """A key prefix on the test Redis server of this test's own; its keys go afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        unreachable("redis", error)
+    prefix = f"zaqar-test-pools-{os.getpid()}-{tmp_path.name}"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()

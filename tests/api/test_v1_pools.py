@@ -8,16 +8,14 @@ afterwards. Pools are created through the API itself.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import zaqar.conf
-from tests.backends import REDIS_URL, unreachable
+from tests.backends import REDIS_URL
 from tests.faults import free_port
 from zaqar import bootstrap
 from zaqar.storage.pooling import driver as pooling
@@ -62,26 +60,6 @@ def pool_names(api: Api) -> list[str]:
     resp = api.get("/v1/pools?limit=20")
     assert resp.status_code == 200, resp.text
     return [pool["name"] for pool in resp.json["pools"]]
-
-
-@pytest.fixture
-def redis_prefix(tmp_path: Path) -> Iterator[str]:
-    """A key prefix on the test Redis server of this test's own; its keys go afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as error:
-        unreachable("redis", error)
-    prefix = f"zaqar-test-pools-{os.getpid()}-{tmp_path.name}"
-    try:
-        yield prefix
-    finally:
-        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
 
 # -- where the routes exist ---------------------------------------------------------------

@@ -246,14 +246,30 @@ def http_json(url: str, method: str, document: Any = None, timeout: float = 10.0
         return int(error.code)
 
 
+#: v2's admin rules opened to any caller: python-zaqarclient's noauth sessions send no roles.
+OPEN_ADMIN_POLICY = (
+    '"health:get": ""\n'
+    + "".join(
+        f'"pools:{action}": ""\n' for action in ("get_all", "create", "get", "update", "delete")
+    )
+    + "".join(f'"flavors:{action}": ""\n' for action in ("create", "update", "delete"))
+)
+
+
 def write_pooled_config(directory: Path) -> Path:
-    """A zaqar.conf with pooling and admin_mode on and a SQLite management store."""
+    """A zaqar.conf with pooling and admin_mode on and a SQLite management store; v2's
+    admin rules are open (``OPEN_ADMIN_POLICY``)."""
     catalogue = f"sqlite:///{directory / 'catalogue.sqlite'}"
+    policy = directory / "policy.yaml"
+    policy.write_text(OPEN_ADMIN_POLICY, encoding="utf-8")
     config = directory / "zaqar-e2e-pooled.conf"
     config.write_text(
         "[DEFAULT]\n"
         "pooling = True\n"
         "admin_mode = True\n"
+        "\n"
+        "[oslo_policy]\n"
+        f"policy_file = {policy}\n"
         "\n"
         "[drivers]\n"
         "message_store = sqlalchemy\n"

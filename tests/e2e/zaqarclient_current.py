@@ -1,5 +1,7 @@
 """What today's python-zaqarclient (4.x, v2 only) does against a server, run as its own
-process: ``python zaqarclient_current.py URL PROJECT``, with the 4.x client first on the path.
+process: ``python zaqarclient_current.py URL PROJECT`` (queues, messages, claims), or
+``python zaqarclient_current.py URL PROJECT admin POOL_URI`` against a pooled server in
+``admin_mode`` (pools, flavors, health), with the 4.x client first on the path.
 
 Exits 0 when every step got what the client expects; an AssertionError otherwise. Kept free
 of the test suite's imports: the suite's process holds python-zaqarclient 3.0.1.
@@ -48,5 +50,38 @@ def main(url: str, project: str) -> None:
     print("ok")
 
 
+def admin(url: str, project: str, pool_uri: str) -> None:
+    """Pools, flavors and the detailed health, in ``admin_mode`` (a policy that lets the
+    client's noauth session, which sends no roles, use them)."""
+    conf = {"auth_opts": {"backend": "noauth", "options": {"os_project_id": project}}}
+    cli = client.Client(url, version=2, conf=conf)
+    name = f"pool-{uuid.uuid4().hex[:8]}"
+    pool = cli.pool(name, weight=10, uri=pool_uri, options={"purge_interval": 0})
+    shown = pool.get()
+    assert shown["name"] == name and shown["weight"] == 10, shown
+    pool.update({"weight": 20})
+    assert pool.get()["weight"] == 20
+    assert name in [listed.name for listed in cli.pools()]
+
+    flavor = cli.flavor("gold", pool_list=[name])
+    got = flavor.get()
+    assert got["pool_list"] == [name] and "CLAIMS" in got["capabilities"], got
+    assert "gold" in [listed.name for listed in cli.flavors()]
+    assert pool.get()["flavor"] == "gold"
+    flavor.delete()
+    assert pool.get()["flavor"] is None
+    pool.delete()
+    assert name not in [listed.name for listed in cli.pools()]
+
+    health = cli.health()
+    stores = [value for key, value in health.items() if key != "catalog_reachable"]
+    assert health["catalog_reachable"] is True and stores, health
+    assert all(store["storage_reachable"] for store in stores), health
+    print("ok")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[3:4] == ["admin"]:
+        admin(sys.argv[1], sys.argv[2], sys.argv[4])
+    else:
+        main(sys.argv[1], sys.argv[2])

@@ -67,3 +67,11 @@ class NotAuthorized(APIError):
 
 class NotCarriedOut(APIError):
     pass
+
+
+class InvalidFlavorName(APIError):
+    pass
+
+
+class NotPermitted(APIError):
+    """A change the service refuses in the state things are in (403)."""

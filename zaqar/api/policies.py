@@ -42,6 +42,8 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("claims:get", "Read a claim.", "GET", _QUEUE + "/claims/{claim_id}"),
     ("claims:update", "Renew a claim.", "PATCH", _QUEUE + "/claims/{claim_id}"),
     ("claims:delete", "Release a claim.", "DELETE", _QUEUE + "/claims/{claim_id}"),
+    ("flavors:get_all", "List flavors.", "GET", "/v2/flavors"),
+    ("flavors:get", "Read a flavor.", "GET", "/v2/flavors/{flavor_name}"),
 )
 
 #: Admin only by default (the original's default for these rules).
@@ -54,6 +56,9 @@ _ADMIN_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("pools:get", "Read a pool.", "GET", _POOL),
     ("pools:update", "Change a pool.", "PATCH", _POOL),
     ("pools:delete", "Delete a pool.", "DELETE", _POOL),
+    ("flavors:create", "Create or replace a flavor.", "PUT", "/v2/flavors/{flavor_name}"),
+    ("flavors:update", "Change a flavor's pools.", "PATCH", "/v2/flavors/{flavor_name}"),
+    ("flavors:delete", "Delete a flavor.", "DELETE", "/v2/flavors/{flavor_name}"),
 )
 
 RULES: list[policy.RuleDefault] = [

@@ -23,7 +23,7 @@ from oslo_config import cfg
 
 from zaqar.api import validation
 from zaqar.api.context import Caller, Guard, Policy
-from zaqar.api.errors import BadRequestBody, NotCarriedOut
+from zaqar.api.errors import BadRequestBody, NotPermitted
 from zaqar.storage import base, errors
 from zaqar.storage.pooling import driver as pooling
 from zaqar.storage.pooling import migration
@@ -130,15 +130,6 @@ def _anyone(action: str, caller: Caller) -> None:
 _NOBODY = Caller()
 
 
-def _no_flavor(document: dict[str, Any]) -> dict[str, Any]:
-    """The body without ``flavor`` (v2 names one), refused until flavors are carried out."""
-    if "flavor" not in document:
-        return document
-    if document["flavor"] is not None:
-        raise NotCarriedOut("flavor: flavors are not supported by this server yet.")
-    return {key: value for key, value in document.items() if key != "flavor"}
-
-
 class Pools:
     """The admin operations on pools; built only when ``pooling`` is on. ``guard`` checks
     the rules of a version that has them (v2's ``pools:*``, admin only by default)."""
@@ -161,8 +152,25 @@ class Pools:
         """The same operations as API version ``policy`` reads them, checking ``guard``."""
         return Pools(self._conf, self._storage, guard, policy.pool_flavors)
 
-    def _body(self, document: dict[str, Any]) -> dict[str, Any]:
-        return _no_flavor(document) if self._flavors else document
+    def _flavor(
+        self, document: dict[str, Any], caller: Caller
+    ) -> tuple[dict[str, Any], str | None]:
+        """The body without ``flavor`` (which v2 may name), and the flavor: an existing one
+        of the caller's project, ``""`` for none, or None when the body names none."""
+        if not self._flavors or "flavor" not in document:
+            return document, None
+        flavor = document["flavor"]
+        rest = {key: value for key, value in document.items() if key != "flavor"}
+        if flavor is None or flavor == "":
+            return rest, ""
+        if not isinstance(flavor, str):
+            raise BadRequestBody('The value of the "flavor" field must be a string.')
+        validation.flavor_name(flavor)
+        try:
+            self._control.flavors_controller.get(flavor, caller.project)
+        except errors.FlavorDoesNotExist as error:
+            raise BadRequestBody(f"Flavor {flavor} does not exist.") from error
+        return rest, flavor
 
     def list(
         self, marker: str | None, limit: int, *, caller: Caller = _NOBODY
@@ -184,12 +192,14 @@ class Pools:
         """
         self._guard("pools:create", caller)
         validation.pool_name(name)
-        document = self._body(document)
+        document, flavor = self._flavor(document, caller)
         _checked(_CREATE, document)
         options = document.get("options", {})
-        pool = base.Pool(name, document["uri"], document["weight"], None, options)
+        pool = base.Pool(name, document["uri"], document["weight"], flavor or None, options)
         self._check_connection(pool)
-        created = self._pools.create(pool.name, pool.weight, pool.uri, options=pool.options)
+        created = self._pools.create(
+            pool.name, pool.weight, pool.uri, pool.flavor, options=pool.options
+        )
         self._forget(name)
         return created
 
@@ -197,9 +207,9 @@ class Pools:
         """Change the fields given; a new URI or options are checked as on create."""
         self._guard("pools:update", caller)
         validation.pool_name(name)
-        document = self._body(document)
+        document, flavor = self._flavor(document, caller)
         _checked(_UPDATE, document)
-        if not document:
+        if not document and flavor is None:
             raise BadRequestBody("One of `uri`, `weight`, or `options` needs to be specified")
         uri: str | None = document.get("uri")
         options: dict[str, Any] | None = document.get("options")
@@ -214,7 +224,9 @@ class Pools:
                     current.options if options is None else options,
                 )
             )
-        updated = self._pools.update(name, weight=document.get("weight"), uri=uri, options=options)
+        updated = self._pools.update(
+            name, weight=document.get("weight"), uri=uri, options=options, flavor=flavor
+        )
         self._forget(name)
         return updated
 
@@ -222,6 +234,12 @@ class Pools:
         """Remove the pool; ``PoolInUse`` (409) while it still holds queues."""
         self._guard("pools:delete", caller)
         validation.pool_name(name)
+        try:
+            flavor = self._pools.get(name).flavor
+        except errors.PoolDoesNotExist:
+            return
+        if flavor is not None:
+            raise NotPermitted(f"This pool is used by flavors {flavor}; It cannot be deleted.")
         self._pools.delete(name)
         self._forget(name)
 

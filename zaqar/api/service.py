@@ -6,6 +6,7 @@ from oslo_config import cfg
 
 from zaqar.api.claims import Claims
 from zaqar.api.context import Caller, Guard, Policy
+from zaqar.api.flavors import Flavors
 from zaqar.api.health import Health
 from zaqar.api.messages import Messages
 from zaqar.api.policies import Authorizer
@@ -40,6 +41,8 @@ class Operations:
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
         self.pools = pools.under(policy, guard) if pools is not None else None
+        #: The flavors admin operations (v2, with ``pooling`` only).
+        self.flavors = Flavors(storage, guard) if pools is not None else None
 
 
 class Service:

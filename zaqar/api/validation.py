@@ -10,6 +10,7 @@ from oslo_config import cfg
 
 from zaqar.api.errors import (
     BadRequestBody,
+    InvalidFlavorName,
     InvalidPoolName,
     InvalidQueueName,
     NotCarriedOut,
@@ -170,6 +171,13 @@ def pool_name(name: str) -> None:
     if not POOL_NAME.fullmatch(name):
         raise InvalidPoolName(
             "Pool names are 1 to 64 characters: ASCII letters, digits, '_' and '-'."
+        )
+
+
+def flavor_name(name: str) -> None:
+    if not POOL_NAME.fullmatch(name):
+        raise InvalidFlavorName(
+            "Flavor names are 1 to 64 characters: ASCII letters, digits, '_' and '-'."
         )
 
 

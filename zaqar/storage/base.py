@@ -317,6 +317,34 @@ class Pool:
     options: dict[str, JSON] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Flavor:
+    """A named set of pools (each pool names its flavor) that queues may ask for."""
+
+    name: str
+    project: str | None = None
+
+
+class FlavorsController(abc.ABC):
+    """A project's flavors, by name; which pools belong to one is each pool's ``flavor``."""
+
+    @abc.abstractmethod
+    def list(self, project: str | None, marker: str | None = None, limit: int = 10) -> Page[Flavor]:
+        """The project's flavors in byte order of name, after ``marker``."""
+
+    @abc.abstractmethod
+    def create(self, name: str, project: str | None) -> bool:
+        """Record the flavor; True when it is new, False when it was there already."""
+
+    @abc.abstractmethod
+    def get(self, name: str, project: str | None) -> Flavor:
+        """Raises ``FlavorDoesNotExist``."""
+
+    @abc.abstractmethod
+    def delete(self, name: str, project: str | None) -> None:
+        """Forget the flavor; a missing one is no error."""
+
+
 class PoolsController(abc.ABC):
     """The pools of a deployment, by name; a URI belongs to one pool at most."""
 
@@ -349,8 +377,10 @@ class PoolsController(abc.ABC):
         weight: int | None = None,
         uri: str | None = None,
         options: dict[str, JSON] | None = None,
+        flavor: str | None = None,
     ) -> Pool:
-        """Change the fields given and return the pool as it now is.
+        """Change the fields given and return the pool as it now is; ``flavor=""`` takes
+        the pool out of its flavor.
 
         Raises ``PoolDoesNotExist`` and ``PoolUriInUse``.
         """
@@ -450,6 +480,10 @@ class ControlDriver(Driver):
     @property
     @abc.abstractmethod
     def catalogue_controller(self) -> CatalogueController: ...
+
+    @property
+    @abc.abstractmethod
+    def flavors_controller(self) -> FlavorsController: ...
 
 
 class DataDriver(Driver):

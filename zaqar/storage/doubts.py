@@ -52,3 +52,7 @@ def pool_changed(name: str) -> str:
 
 def placement_changed(queue: str) -> str:
     return f"The pool placement of queue {queue} may or may not have been changed."
+
+
+def flavor_changed(name: str) -> str:
+    return f"Flavor {name} may or may not have been changed."

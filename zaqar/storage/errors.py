@@ -107,6 +107,12 @@ class PoolDoesNotExist(DoesNotExist):
         self.name = name
 
 
+class FlavorDoesNotExist(DoesNotExist):
+    def __init__(self, name: str, project: str | None) -> None:
+        super().__init__(f"Flavor {name} does not exist for project {_project_text(project)}")
+        self.name = name
+
+
 class PoolInUse(NotPermitted):
     def __init__(self, name: str, queues: int) -> None:
         super().__init__(

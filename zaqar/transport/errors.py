@@ -48,6 +48,8 @@ TABLE: dict[type[Exception], Answer] = {
     api_errors.BadRequestBody: Answer(400, "Invalid request body"),
     api_errors.InvalidQueueName: Answer(400, "Invalid queue identification"),
     api_errors.InvalidPoolName: Answer(400, "Invalid pool name"),
+    api_errors.InvalidFlavorName: Answer(400, "Invalid flavor name"),
+    api_errors.NotPermitted: Answer(403, "Forbidden"),
     api_errors.MissingClientId: Answer(400, "Missing header value"),
     api_errors.MissingProject: Answer(400, "Project-Id Missing"),
     api_errors.BodyTooLarge: Answer(413, "Request body too large"),

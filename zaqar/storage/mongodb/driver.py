@@ -61,7 +61,7 @@ from zaqar.storage import base
 from zaqar.storage.mongodb import transfer
 from zaqar.storage.mongodb.claims import ClaimController
 from zaqar.storage.mongodb.messages import MessageController
-from zaqar.storage.mongodb.pools import CatalogueController, PoolsController
+from zaqar.storage.mongodb.pools import CatalogueController, FlavorsController, PoolsController
 from zaqar.storage.mongodb.queues import QueueController
 from zaqar.storage.mongodb.store import ControlLayout, MessageLayout, Store
 
@@ -77,6 +77,7 @@ class ControlDriver(base.ControlDriver):
             raise
         self._pools = PoolsController(self.store, layout)
         self._catalogue = CatalogueController(self.store, layout)
+        self._flavors = FlavorsController(self.store, layout)
 
     @property
     def pools_controller(self) -> PoolsController:
@@ -85,6 +86,10 @@ class ControlDriver(base.ControlDriver):
     @property
     def catalogue_controller(self) -> CatalogueController:
         return self._catalogue
+
+    @property
+    def flavors_controller(self) -> FlavorsController:
+        return self._flavors
 
     def is_alive(self) -> bool:
         return self.store.ping()

@@ -41,6 +41,44 @@ def _pool(doc: Document) -> base.Pool:
     )
 
 
+class FlavorsController(base.FlavorsController):
+    """Flavors: documents ``{p: project, n: name}``, unique by both."""
+
+    def __init__(self, store: Store, layout: ControlLayout) -> None:
+        self._store = store
+        self._flavors = layout.flavors
+
+    def list(
+        self, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Flavor]:
+        if limit <= 0:
+            return base.Page([], None)
+        query: Document = {"p": stored_project(project)}
+        if marker is not None:
+            query["n"] = {"$gt": marker}
+        found = self._store.find(self._flavors, query, {"n": 1}, sort=[("n", 1)], limit=limit)
+        names = [str(doc["n"]) for doc in found]
+        return base.Page(
+            [base.Flavor(name, project) for name in names], names[-1] if names else None
+        )
+
+    def create(self, name: str, project: str | None) -> bool:
+        key = {"p": stored_project(project), "n": name}
+        result = self._store.call(self._flavors.update_one, key, {"$setOnInsert": key}, upsert=True)
+        return result.upserted_id is not None
+
+    def get(self, name: str, project: str | None) -> base.Flavor:
+        found = self._store.call(
+            self._flavors.find_one, {"p": stored_project(project), "n": name}, {"_id": 1}
+        )
+        if found is None:
+            raise errors.FlavorDoesNotExist(name, project)
+        return base.Flavor(name, project)
+
+    def delete(self, name: str, project: str | None) -> None:
+        self._store.call(self._flavors.delete_one, {"p": stored_project(project), "n": name})
+
+
 class PoolsController(base.PoolsController):
     def __init__(self, store: Store, layout: ControlLayout) -> None:
         self._store = store
@@ -95,8 +133,11 @@ class PoolsController(base.PoolsController):
         weight: int | None = None,
         uri: str | None = None,
         options: dict[str, Any] | None = None,
+        flavor: str | None = None,
     ) -> base.Pool:
         fields: Document = {}
+        if flavor is not None:
+            fields["f"] = flavor or None
         if weight is not None:
             fields["w"] = weight
         if uri is not None:

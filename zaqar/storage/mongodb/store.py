@@ -328,8 +328,10 @@ class ControlLayout:
     def __init__(self, store: Store) -> None:
         self.pools = store.collection(store.database, "pools")
         self.catalogue = store.collection(store.database, "catalogue")
+        self.flavors = store.collection(store.database, "flavors")
         store.call(self._ensure_indexes)
 
     def _ensure_indexes(self) -> None:
         _index(self.pools, "pools_uri", [("u", 1)], unique=True)
         _index(self.catalogue, "project_queue", [("p", 1), ("q", 1)], unique=True)
+        _index(self.flavors, "project_name", [("p", 1), ("n", 1)], unique=True)

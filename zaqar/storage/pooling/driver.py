@@ -140,12 +140,14 @@ def check_pool(conf: cfg.ConfigOpts, control: base.ControlDriver, pool: base.Poo
         driver.close()
 
 
-def choose_pool(pools: Sequence[base.Pool], rng: random.Random) -> str:
-    """A weighted random choice among the pools that take new queues (no flavor, weight
-    above 0); NoPoolFound when there are none."""
-    candidates = [pool for pool in pools if pool.flavor is None and pool.weight > 0]
+def choose_pool(pools: Sequence[base.Pool], rng: random.Random, flavor: str | None = None) -> str:
+    """A weighted random choice among the pools that take new queues of ``flavor`` (of that
+    flavor, or of none when None; weight above 0); NoPoolFound when there are none."""
+    candidates = [pool for pool in pools if pool.flavor == flavor and pool.weight > 0]
     total = sum(pool.weight for pool in candidates)
     if total == 0:
+        if flavor is not None:
+            raise errors.NoPoolFound(f"no pool of flavor {flavor} takes new queues")
         raise errors.NoPoolFound("no pool takes new queues")
     draw = rng.randrange(total)
     for pool in candidates:
@@ -271,12 +273,13 @@ class DataDriver(base.DataDriver):
             raise errors.QueueMoving(queue, project)
         return action(self.pool_driver(pool))
 
-    def place(self, project: str | None, queue: str) -> str:
-        """The pool of the queue, choosing and cataloguing one if it has none yet."""
+    def place(self, project: str | None, queue: str, flavor: str | None = None) -> str:
+        """The pool of the queue, choosing and cataloguing one (of ``flavor``, when given)
+        if it has none yet."""
         pool, _, _ = self.locate(project, queue)
         if pool is not None:
             return pool
-        chosen = choose_pool(self._all_pools(), self._rng)
+        chosen = choose_pool(self._all_pools(), self._rng, flavor)
         # Of two racing placements the catalogue keeps one; both go where it says.
         pool = self.catalogue.insert(project, queue, chosen)
         self._placements.set((project, queue), pool)
@@ -368,7 +371,9 @@ class QueueController(base.QueueController):
     def create(
         self, name: str, project: str | None = None, metadata: dict[str, Any] | None = None
     ) -> bool:
-        pool = self._pooled.place(project, name)
+        # A queue asks for a flavor of pools with its ``_flavor`` setting (API v2).
+        flavor = (metadata or {}).get("_flavor")
+        pool = self._pooled.place(project, name, flavor if isinstance(flavor, str) else None)
         return self._pooled.pool_driver(pool).queue_controller.create(name, project, metadata)
 
     def exists(self, name: str, project: str | None = None) -> bool:

@@ -20,7 +20,7 @@ from zaqar.storage import base
 from zaqar.storage.redis import transfer
 from zaqar.storage.redis.claims import ClaimController
 from zaqar.storage.redis.messages import MessageController
-from zaqar.storage.redis.pools import CatalogueController, PoolsController
+from zaqar.storage.redis.pools import CatalogueController, FlavorsController, PoolsController
 from zaqar.storage.redis.queues import QueueController
 from zaqar.storage.redis.store import open_store
 
@@ -35,6 +35,7 @@ class ControlDriver(base.ControlDriver):
         self.store = open_store(group, "management")
         self._pools = PoolsController(self.store)
         self._catalogue = CatalogueController(self.store)
+        self._flavors = FlavorsController(self.store)
 
     @property
     def pools_controller(self) -> PoolsController:
@@ -43,6 +44,10 @@ class ControlDriver(base.ControlDriver):
     @property
     def catalogue_controller(self) -> CatalogueController:
         return self._catalogue
+
+    @property
+    def flavors_controller(self) -> FlavorsController:
+        return self._flavors
 
     def is_alive(self) -> bool:
         return self.store.is_alive()

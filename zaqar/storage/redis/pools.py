@@ -12,6 +12,7 @@ and a queue is never catalogued on a pool that is being deleted. Keys (``P`` is 
     P:cat:{ctl}:<p>        hash        queue -> pool, for project p
     P:catn:{ctl}:<p>       sorted set  project p's catalogued queue names (byte order)
     P:mv:{ctl}:<p>         hash        queue -> the pool it is moving to, while it moves
+    P:flv:{ctl}:<p>        sorted set  project p's flavor names, all scored 0 (byte order)
 
 The management data of a deployment is small (one short entry per queue), so keeping it on
 one node costs little and buys atomicity. Every script that changes something starts with
@@ -47,7 +48,8 @@ return {1}
 """
 )
 
-# KEYS uris, pool key. ARGV name, weight, uri, options ('' = leave as is).
+# KEYS uris, pool key. ARGV name, weight, uri, options ('' = leave as is), '1' to set the
+# flavor to ARGV[6] ('' for none).
 # Returns {1} done, {0} missing pool, {-1, owner} uri taken.
 _UPDATE = (
     GUARD
@@ -62,6 +64,7 @@ if ARGV[3] ~= '' then
 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'weight', ARGV[2]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'options', ARGV[4]) end
+if ARGV[5] == '1' then redis.call('HSET', KEYS[2], 'flavor', ARGV[6]) end
 return {1}
 """
 )
@@ -183,6 +186,7 @@ class _Keys:
         self._cat = f"{prefix}:cat:{{ctl}}:"
         self._catn = f"{prefix}:catn:{{ctl}}:"
         self._mv = f"{prefix}:mv:{{ctl}}:"
+        self._flv = f"{prefix}:flv:{{ctl}}:"
 
     def pool(self, name: str) -> str:
         return self._pool + self._escape(name)
@@ -193,6 +197,56 @@ class _Keys:
 
     def moves(self, project: str | None) -> str:
         return self._mv + self._escape(project)
+
+    def flavors(self, project: str | None) -> str:
+        return self._flv + self._escape(project)
+
+
+# KEYS a project's flavors. ARGV 'ZADD' or 'ZREM', the name. Returns how many changed.
+_FLAVOR = (
+    GUARD
+    + """
+if ARGV[1] == 'ZADD' then return redis.call('ZADD', KEYS[1], 0, ARGV[2]) end
+return redis.call('ZREM', KEYS[1], ARGV[2])
+"""
+)
+
+
+class FlavorsController(base.FlavorsController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._keys = _Keys(store.prefix)
+
+    def list(
+        self, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Flavor]:
+        if limit <= 0:
+            return base.Page([], None)
+        start = "-" if marker is None else "(" + marker
+        with self._store.talking() as client:
+            names: list[str] = client.zrangebylex(  # type: ignore[assignment]
+                self._keys.flavors(project), start, "+", start=0, num=limit
+            )
+        return base.Page(
+            [base.Flavor(name, project) for name in names], names[-1] if names else None
+        )
+
+    def create(self, name: str, project: str | None) -> bool:
+        added = self._store.eval_change(
+            _FLAVOR, [self._keys.flavors(project)], ["ZADD", name], doubts.flavor_changed(name)
+        )
+        return bool(int(added))
+
+    def get(self, name: str, project: str | None) -> base.Flavor:
+        with self._store.talking() as client:
+            if client.zscore(self._keys.flavors(project), name) is None:
+                raise errors.FlavorDoesNotExist(name, project)
+        return base.Flavor(name, project)
+
+    def delete(self, name: str, project: str | None) -> None:
+        self._store.eval_change(
+            _FLAVOR, [self._keys.flavors(project)], ["ZREM", name], doubts.flavor_changed(name)
+        )
 
 
 def _pool(name: str, values: list[Any]) -> base.Pool:
@@ -263,6 +317,7 @@ class PoolsController(base.PoolsController):
         weight: int | None = None,
         uri: str | None = None,
         options: dict[str, Any] | None = None,
+        flavor: str | None = None,
     ) -> base.Pool:
         keys = self._keys
         result = self._store.eval_change(
@@ -273,6 +328,8 @@ class PoolsController(base.PoolsController):
                 "" if weight is None else weight,
                 uri or "",
                 "" if options is None else documents.dumps(options),
+                "0" if flavor is None else "1",
+                flavor or "",
             ],
             doubts.pool_changed(name),
         )

@@ -16,7 +16,7 @@ from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables, transfer
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
-from zaqar.storage.sqlalchemy.pools import CatalogueController, PoolsController
+from zaqar.storage.sqlalchemy.pools import CatalogueController, FlavorsController, PoolsController
 from zaqar.storage.sqlalchemy.queues import QueueController
 from zaqar.storage.sqlalchemy.store import open_store, ping
 
@@ -34,6 +34,7 @@ class ControlDriver(base.ControlDriver):
         self.store.ensure_schema()
         self._pools = PoolsController(self.store)
         self._catalogue = CatalogueController(self.store)
+        self._flavors = FlavorsController(self.store)
 
     @property
     def pools_controller(self) -> PoolsController:
@@ -42,6 +43,10 @@ class ControlDriver(base.ControlDriver):
     @property
     def catalogue_controller(self) -> CatalogueController:
         return self._catalogue
+
+    @property
+    def flavors_controller(self) -> FlavorsController:
+        return self._flavors
 
     def is_alive(self) -> bool:
         return ping(self.store.engine)

@@ -51,6 +51,55 @@ def _lock_pool(connection: Connection, name: str, store: Store, shared: bool) ->
     return connection.execute(query).one_or_none()
 
 
+f = tables.flavors
+
+
+class FlavorsController(base.FlavorsController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(
+        self, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Flavor]:
+        query = sa.select(f.c.name).where(f.c.project == stored_project(project))
+        if marker is not None:
+            query = query.where(f.c.name > marker)
+        with self._store.reading() as connection:
+            names = list(connection.execute(query.order_by(f.c.name).limit(limit)).scalars())
+        return base.Page(
+            [base.Flavor(name, project) for name in names], names[-1] if names else None
+        )
+
+    def create(self, name: str, project: str | None) -> bool:
+        key = {"project": stored_project(project), "name": name}
+
+        def work(connection: Connection) -> bool:
+            there = connection.execute(
+                sa.select(f.c.name).where(f.c.project == key["project"], f.c.name == name)
+            ).first()
+            if there is not None:
+                return False
+            connection.execute(sa.insert(f).values(**key))
+            return True
+
+        # Two creations at once: the loser's insert breaks the key, and its retry finds it.
+        return self._write_once_more(work)
+
+    def get(self, name: str, project: str | None) -> base.Flavor:
+        query = sa.select(f.c.name).where(f.c.project == stored_project(project), f.c.name == name)
+        with self._store.reading() as connection:
+            if connection.execute(query).first() is None:
+                raise errors.FlavorDoesNotExist(name, project)
+        return base.Flavor(name, project)
+
+    def delete(self, name: str, project: str | None) -> None:
+        statement = sa.delete(f).where(f.c.project == stored_project(project), f.c.name == name)
+        self._store.write(lambda connection: connection.execute(statement))
+
+    def _write_once_more(self, work: Callable[[Connection], T]) -> T:
+        return _write_once_more_on_a_race(self._store, work)
+
+
 class PoolsController(base.PoolsController):
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -104,8 +153,11 @@ class PoolsController(base.PoolsController):
         weight: int | None = None,
         uri: str | None = None,
         options: dict[str, Any] | None = None,
+        flavor: str | None = None,
     ) -> base.Pool:
         values: dict[str, Any] = {}
+        if flavor is not None:
+            values["flavor"] = flavor or None
         if weight is not None:
             values["weight"] = weight
         if uri is not None:

@@ -98,6 +98,14 @@ pools = Table(
     UniqueConstraint("uri", name="uq_pools_uri"),
 )
 
+# A project's flavors; pools name theirs (pools.flavor).
+flavors = Table(
+    "flavors",
+    metadata,
+    Column("project", _Project, primary_key=True),
+    Column("name", _Name, primary_key=True),
+)
+
 catalogue = Table(
     "catalogue",
     metadata,

@@ -10,6 +10,7 @@ from typing import Any
 import falcon
 
 from zaqar.api import context
+from zaqar.api.flavors import Flavors, FlavorShown
 from zaqar.api.pools import Pools, redacted
 from zaqar.api.service import Operations, Service
 from zaqar.storage import base
@@ -140,6 +141,80 @@ class PoolMoves:
         )
 
 
+FLAVOR_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
+
+
+def flavor_view(prefix: str, shown: FlavorShown) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "name": shown.flavor.name,
+        "project": shown.flavor.project,
+        "pool_list": shown.pools,
+    }
+    if shown.capabilities is not None:
+        view["capabilities"] = shown.capabilities
+    view["href"] = f"{prefix}/flavors/{shown.flavor.name}"
+    return view
+
+
+@falcon.before(auth.require_admin)
+class FlavorList:
+    unavailable = {"GET": "Flavors could not be listed."}
+
+    def __init__(self, flavors: Flavors, prefix: str) -> None:
+        self._flavors = flavors
+        self._prefix = prefix
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_location = params.request_location(req)
+        given = params.read(req, FLAVOR_LIST_PARAMS)
+        shown, marker = self._flavors.list(
+            given.get("marker"),
+            given.get("limit", DEFAULT_LIMIT),
+            given.get("detailed", False),
+            caller=req.context.caller,
+        )
+        links = []
+        if shown and marker is not None:
+            links = [{"rel": "next", "href": params.next_link(req.path, given, marker)}]
+        document = {"flavors": [flavor_view(self._prefix, f) for f in shown], "links": links}
+        media.write_json(resp, document)
+
+
+@falcon.before(auth.require_admin)
+class Flavor:
+    unavailable = {
+        "PUT": "Flavor could not be created.",
+        "GET": "Flavor could not be queried.",
+        "PATCH": "Flavor could not be updated.",
+        "DELETE": "Flavor could not be deleted.",
+    }
+
+    def __init__(self, flavors: Flavors, body: media.BodyRules, prefix: str) -> None:
+        self._flavors = flavors
+        self._body = body
+        self._prefix = prefix
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, flavor_name: str) -> None:
+        self._flavors.create(flavor_name, self._body.read_json(req), caller=req.context.caller)
+        resp.status = falcon.HTTP_201
+        resp.location = req.path
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_name: str) -> None:
+        shown = self._flavors.get(flavor_name, caller=req.context.caller)
+        resp.content_location = req.path
+        media.write_json(resp, flavor_view(self._prefix, shown))
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, flavor_name: str) -> None:
+        shown = self._flavors.update(
+            flavor_name, self._body.read_json(req), caller=req.context.caller
+        )
+        media.write_json(resp, flavor_view(self._prefix, shown))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, flavor_name: str) -> None:
+        self._flavors.delete(flavor_name, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
 def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     """v1's pools routes, or none without ``pooling``."""
     pools = service.under(context.V1).pools
@@ -155,10 +230,13 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
 def pool_routes(
     operations: Operations, body: media.BodyRules, views: PoolViews
 ) -> list[tuple[str, Any]]:
-    """A later version's pools routes (checking its rules), or none without ``pooling``."""
-    if operations.pools is None:
+    """v2's pools and flavors routes (checking its rules), or none without ``pooling``."""
+    if operations.pools is None or operations.flavors is None:
         return []
+    prefix = views.prefix
     return [
-        (views.prefix + "/pools", PoolList(operations.pools, views)),
-        (views.prefix + "/pools/{pool_name}", Pool(operations.pools, body, views)),
+        (prefix + "/pools", PoolList(operations.pools, views)),
+        (prefix + "/pools/{pool_name}", Pool(operations.pools, body, views)),
+        (prefix + "/flavors", FlavorList(operations.flavors, prefix)),
+        (prefix + "/flavors/{flavor_name}", Flavor(operations.flavors, body, prefix)),
     ]

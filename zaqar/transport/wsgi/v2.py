@@ -36,7 +36,7 @@ POOL_VIEWS = admin.PoolViews(PREFIX, always_link=False, patch_shows_pool=True)
 
 def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
     """The detailed health and the pools (with ``pooling``), whose rules (``health:get``,
-    ``pools:*``) are admin only by default; flavors are to come."""
+    ``pools:*``, ``flavors:create/update/delete``) are admin only by default."""
     operations = service.under(POLICY)
     return [
         *v1_1.health_routes(PREFIX, operations),
