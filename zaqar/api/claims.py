@@ -37,11 +37,10 @@ class Claims(Bound):
         validation.claim_ttl(ttl, self._limits)
         validation.claim_limit(limit, self._limits)
         validation.claim_grace(grace, self._limits)
-        dead_letter = None
-        if self._policy.queue_settings:
-            # PERF: one more read per claim, as the original makes (see messages.post).
-            found = settings.of_queue(self._storage.queue_controller, queue, caller.project)
-            dead_letter = settings.DeadLetter.of(found)
+        found = settings.of_queue(
+            self._policy, self._storage.queue_controller, queue, caller.project
+        )
+        dead_letter = settings.DeadLetter.of(found)
         claim = self._claims.create(queue, ttl, grace, limit, caller.project)
         if claim is None or dead_letter is None:
             return claim

@@ -16,7 +16,6 @@ from zaqar.api import validation
 from zaqar.api.context import Caller, Guard
 from zaqar.api.errors import BadRequestBody
 from zaqar.storage import base
-from zaqar.storage.pooling import driver as pooling
 from zaqar.storage.pooling.driver import all_pools
 
 
@@ -98,7 +97,8 @@ class Flavors:
                 raise BadRequestBody(
                     f"Flavor {flavor} could not be created: pool {pool} does not exist."
                 )
-        offered = {frozenset(self._capabilities([pool])) for pool in wanted}
+        drivers = self._storage.pool_drivers()
+        offered = {frozenset(_capabilities(drivers, [pool])) for pool in wanted}
         if len(offered) > 1:
             raise BadRequestBody(
                 f"Flavor {flavor} could not be created: its pools must offer the same capabilities."
@@ -114,22 +114,21 @@ class Flavors:
                 self._pools.update(pool.name, flavor="")
             else:
                 continue
-            self._forget(pool.name)
-
-    def _forget(self, pool: str) -> None:
-        if isinstance(self._storage, pooling.DataDriver):
-            self._storage.forget_pool(pool)
-
-    def _capabilities(self, pools: builtins.list[str]) -> builtins.list[str]:
-        drivers = self._storage.pool_drivers()
-        offered = [drivers[pool].capabilities for pool in pools if pool in drivers]
-        if not offered:
-            return []
-        return sorted(capability.name for capability in frozenset.intersection(*offered))
+            self._storage.forget_pool(pool.name)
 
     def _shown(
         self, flavor: base.Flavor, pools: builtins.list[base.Pool], detailed: bool
     ) -> FlavorShown:
         members = [pool.name for pool in pools if pool.flavor == flavor.name]
-        capabilities = self._capabilities(members) if detailed else None
+        capabilities = None
+        if detailed:
+            capabilities = _capabilities(self._storage.pool_drivers(), members)
         return FlavorShown(flavor, members, capabilities)
+
+
+def _capabilities(drivers: dict[str, base.DataDriver], pools: list[str]) -> list[str]:
+    """The names of the capabilities every one of ``pools`` offers."""
+    offered = [drivers[pool].capabilities for pool in pools if pool in drivers]
+    if not offered:
+        return []
+    return sorted(capability.name for capability in frozenset.intersection(*offered))

@@ -12,7 +12,7 @@ from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
-from zaqar.storage import base, errors
+from zaqar.storage import base
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Messages(Bound):
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
     ) -> None:
         super().__init__(limits, policy, guard)
+        self._storage = storage
         self._messages = storage.message_controller
         self._queues = storage.queue_controller
 
@@ -52,22 +53,12 @@ class Messages(Bound):
         for message in batch:
             validation.message_ttl(message.ttl, self._limits)
             validation.message_delay(message.delay, self._limits)
-        try:
-            return self._messages.post(queue, batch, client_id, caller.project)
-        except errors.QueueDoesNotExist:
-            if not self._policy.lazy_queues:
-                raise
-        # Created between the two calls by someone else, or here: either way it exists.
-        self._queues.create(queue, caller.project)
+        if self._policy.lazy_queues:
+            return settings.post_creating(self._storage, queue, batch, client_id, caller.project)
         return self._messages.post(queue, batch, client_id, caller.project)
 
     def _settings(self, queue: str, caller: Caller) -> dict[str, Any]:
-        """The queue's metadata, where its settings apply to posts (v2); else nothing."""
-        if not self._policy.queue_settings:
-            return {}
-        # PERF: one more read per post and listing, as the original makes; a later speed
-        # pass may cache queue settings for a moment.
-        return settings.of_queue(self._queues, queue, caller.project)
+        return settings.of_queue(self._policy, self._queues, queue, caller.project)
 
     def _default_ttl(self, found: dict[str, Any]) -> int | None:
         """The ttl of a message posted without one; None when it is required."""

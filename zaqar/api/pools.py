@@ -22,7 +22,7 @@ import jsonschema.validators  # type: ignore[import-untyped,unused-ignore]
 from oslo_config import cfg
 
 from zaqar.api import validation
-from zaqar.api.context import Caller, Guard, Policy
+from zaqar.api.context import Caller, Guard, Policy, anyone
 from zaqar.api.errors import BadRequestBody, NotPermitted
 from zaqar.storage import base, errors
 from zaqar.storage.pooling import driver as pooling
@@ -122,14 +122,6 @@ def _move_request(document: dict[str, Any]) -> tuple[str, str | None]:
     return queue, project
 
 
-def _anyone(action: str, caller: Caller) -> None:
-    """The rule check of a version that checks none (v1)."""
-
-
-#: The caller of a version that checks no rules.
-_NOBODY = Caller()
-
-
 class Pools:
     """The admin operations on pools; built only when ``pooling`` is on. ``guard`` checks
     the rules of a version that has them (v2's ``pools:*``, admin only by default)."""
@@ -138,7 +130,7 @@ class Pools:
         self,
         conf: cfg.ConfigOpts,
         storage: base.DataDriver,
-        guard: Guard = _anyone,
+        guard: Guard = anyone,
         flavors: bool = False,
     ) -> None:
         self._conf = conf
@@ -172,19 +164,17 @@ class Pools:
             raise BadRequestBody(f"Flavor {flavor} does not exist.") from error
         return rest, flavor
 
-    def list(
-        self, marker: str | None, limit: int, *, caller: Caller = _NOBODY
-    ) -> base.Page[base.Pool]:
+    def list(self, marker: str | None, limit: int, *, caller: Caller) -> base.Page[base.Pool]:
         self._guard("pools:get_all", caller)
         validation.pool_listing_limit(limit)
         return self._pools.list(marker, limit)
 
-    def get(self, name: str, *, caller: Caller = _NOBODY) -> base.Pool:
+    def get(self, name: str, *, caller: Caller) -> base.Pool:
         self._guard("pools:get", caller)
         validation.pool_name(name)
         return self._pools.get(name)
 
-    def create(self, name: str, document: dict[str, Any], *, caller: Caller = _NOBODY) -> bool:
+    def create(self, name: str, document: dict[str, Any], *, caller: Caller) -> bool:
         """Create the pool, or replace it wholly when it exists; True when created.
 
         400 when the body breaks the schema or the store cannot be reached with the URI and
@@ -200,10 +190,10 @@ class Pools:
         created = self._pools.create(
             pool.name, pool.weight, pool.uri, pool.flavor, options=pool.options
         )
-        self._forget(name)
+        self._storage.forget_pool(name)
         return created
 
-    def update(self, name: str, document: dict[str, Any], *, caller: Caller = _NOBODY) -> base.Pool:
+    def update(self, name: str, document: dict[str, Any], *, caller: Caller) -> base.Pool:
         """Change the fields given; a new URI or options are checked as on create."""
         self._guard("pools:update", caller)
         validation.pool_name(name)
@@ -227,10 +217,10 @@ class Pools:
         updated = self._pools.update(
             name, weight=document.get("weight"), uri=uri, options=options, flavor=flavor
         )
-        self._forget(name)
+        self._storage.forget_pool(name)
         return updated
 
-    def delete(self, name: str, *, caller: Caller = _NOBODY) -> None:
+    def delete(self, name: str, *, caller: Caller) -> None:
         """Remove the pool; ``PoolInUse`` (409) while it still holds queues."""
         self._guard("pools:delete", caller)
         validation.pool_name(name)
@@ -241,7 +231,7 @@ class Pools:
         if flavor is not None:
             raise NotPermitted(f"This pool is used by flavors {flavor}; It cannot be deleted.")
         self._pools.delete(name)
-        self._forget(name)
+        self._storage.forget_pool(name)
 
     def move_queue(self, target: str, document: dict[str, Any]) -> migration.MoveReport:
         """Move a queue (of any project; ``null`` is the global one) onto pool ``target``.
@@ -265,7 +255,3 @@ class Pools:
         except (errors.StorageError, ValueError) as error:
             # The store did not answer (or the URI could not even be parsed).
             raise BadRequestBody(f"cannot connect to {redacted(pool.uri)}") from error
-
-    def _forget(self, name: str) -> None:
-        if isinstance(self._storage, pooling.DataDriver):
-            self._storage.forget_pool(name)

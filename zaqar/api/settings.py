@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zaqar.api.context import Policy
 from zaqar.storage import base, errors
 
 #: Stands for the service as the poster of the messages it moves to a dead-letter queue, so
@@ -13,12 +15,37 @@ from zaqar.storage import base, errors
 DEAD_LETTER_CLIENT = uuid.uuid5(uuid.NAMESPACE_URL, "zaqar:dead-letter").hex
 
 
-def of_queue(queues: base.QueueController, name: str, project: str | None) -> dict[str, Any]:
-    """The queue's metadata; nothing for a missing queue (lazy queues have no settings)."""
+def of_queue(
+    policy: Policy, queues: base.QueueController, name: str, project: str | None
+) -> dict[str, Any]:
+    """The queue's settings where the version carries them out (v2): its metadata; nothing
+    for a missing queue (lazy queues have no settings) or before v2."""
+    if not policy.queue_settings:
+        return {}
+    # PERF: one more read per post, listing and claim, as the original makes; a later speed
+    # pass may cache queue settings for a moment.
     try:
         return queues.get_metadata(name, project)
     except errors.QueueDoesNotExist:
         return {}
+
+
+def post_creating(
+    storage: base.DataDriver,
+    queue: str,
+    batch: Sequence[base.NewMessage],
+    client_id: str,
+    project: str | None,
+    ids: Sequence[str] | None = None,
+) -> list[str]:
+    """Post the batch, creating the queue when it is missing (lazy queues)."""
+    try:
+        return storage.message_controller.post(queue, batch, client_id, project, ids)
+    except errors.QueueDoesNotExist:
+        pass
+    # Created between the two calls by someone else, or here: either way it exists.
+    storage.queue_controller.create(queue, project)
+    return storage.message_controller.post(queue, batch, client_id, project, ids)
 
 
 def message_delay(settings: dict[str, Any]) -> int | None:
@@ -73,11 +100,6 @@ class DeadLetter:
             base.NewMessage(ttl=self.ttl or message.ttl, body=message.body) for message in moved
         ]
         ids = [self.copy_id(message) for message in moved]
-        posting = storage.message_controller
-        try:
-            posting.post(self.queue, batch, DEAD_LETTER_CLIENT, project, ids=ids)
-        except errors.QueueDoesNotExist:
-            # Queues are lazy in v2: the dead-letter queue is made on its first message.
-            storage.queue_controller.create(self.queue, project)
-            posting.post(self.queue, batch, DEAD_LETTER_CLIENT, project, ids=ids)
+        # Queues are lazy in v2: the dead-letter queue is made on its first message.
+        post_creating(storage, self.queue, batch, DEAD_LETTER_CLIENT, project, ids)
         storage.message_controller.bulk_delete(source, [message.id for message in moved], project)

@@ -516,6 +516,9 @@ class DataDriver(Driver):
         none for a driver that is a store itself."""
         return {}
 
+    def forget_pool(self, name: str) -> None:  # noqa: B027 - only pooling knows pools
+        """Read pool ``name``'s record again on next use (the admin API changed it)."""
+
     def gc(self) -> int:
         """Remove expired data now; returns how many records went. Drivers whose backend
         expires data by itself return 0."""

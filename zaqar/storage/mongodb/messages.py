@@ -168,16 +168,14 @@ class MessageController(base.MessageController):
         if ids is not None and batch:
             # Ids stored already (by an earlier try of the same post) are left out; one that
             # a concurrent try stores meanwhile is a duplicate key, which _insert skips.
-            present = {
-                doc["_id"]
-                for doc in self._store.find(collection, {"_id": {"$in": wanted}}, {"_id": 1})
-            }
+            present = self._present(collection, wanted)
             batch = [entry for entry in batch if entry[0] not in present]
         if not batch:
             if watermark(self._store, self._layout, queue, project) is None:
                 raise errors.QueueDoesNotExist(queue, project)
             return wanted
         now = self._store.clock()
+        # From here on, the ids of the messages this post stores.
         ids = [message_id for message_id, _, _ in batch]
         token = new_id()
         try:
@@ -303,14 +301,16 @@ class MessageController(base.MessageController):
             self._renew(queue, project, token)
             garbage = {**message_key(queue, project), "k": {"$gte": first}, "_id": {"$nin": ids}}
             self._store.call(collection.delete_many, garbage)
-            present = {
-                doc["_id"]
-                for doc in self._store.find(collection, {"_id": {"$in": ids}}, {"_id": 1})
-            }
+            present = self._present(collection, ids)
             pending = [record for record in records if record["_id"] not in present]
             if not pending:
                 return
         raise errors.ServiceUnavailable(f"could not store a batch in queue {queue}")
+
+    def _present(self, collection: Collection[Document], ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the collection holds."""
+        found = self._store.find(collection, {"_id": {"$in": list(ids)}}, {"_id": 1})
+        return {doc["_id"] for doc in found}
 
     def _commit(
         self,

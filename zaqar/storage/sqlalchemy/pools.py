@@ -83,7 +83,7 @@ class FlavorsController(base.FlavorsController):
             return True
 
         # Two creations at once: the loser's insert breaks the key, and its retry finds it.
-        return self._write_once_more(work)
+        return _write_once_more_on_a_race(self._store, work)
 
     def get(self, name: str, project: str | None) -> base.Flavor:
         query = sa.select(f.c.name).where(f.c.project == stored_project(project), f.c.name == name)
@@ -95,9 +95,6 @@ class FlavorsController(base.FlavorsController):
     def delete(self, name: str, project: str | None) -> None:
         statement = sa.delete(f).where(f.c.project == stored_project(project), f.c.name == name)
         self._store.write(lambda connection: connection.execute(statement))
-
-    def _write_once_more(self, work: Callable[[Connection], T]) -> T:
-        return _write_once_more_on_a_race(self._store, work)
 
 
 class PoolsController(base.PoolsController):

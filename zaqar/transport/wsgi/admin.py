@@ -20,6 +20,18 @@ POOL_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 DEFAULT_LIMIT = 10
 
 
+def next_links(
+    req: falcon.Request, given: dict[str, Any], shown: bool, marker: str | None, always: bool
+) -> list[dict[str, str]]:
+    """The ``next`` link of an admin listing: after ``marker`` when the page ``shown``
+    something; else the request's own when ``always`` (v1), or none."""
+    if shown and marker is not None:
+        return [{"rel": "next", "href": params.next_link(req.path, given, marker)}]
+    if always:
+        return [{"rel": "next", "href": params.link(req.path, given)}]
+    return []
+
+
 @dataclass(frozen=True)
 class PoolViews:
     """How one API version shows pools (v1 and v2 differ in two details)."""
@@ -50,11 +62,7 @@ class PoolViews:
         self, req: falcon.Request, given: dict[str, Any], page: base.Page[base.Pool]
     ) -> dict[str, Any]:
         detailed = given.get("detailed", False)
-        links = []
-        if page.items and page.next_marker is not None:
-            links = [{"rel": "next", "href": params.next_link(req.path, given, page.next_marker)}]
-        elif self.always_link:
-            links = [{"rel": "next", "href": params.link(req.path, given)}]
+        links = next_links(req, given, bool(page.items), page.next_marker, self.always_link)
         return {"pools": [self.pool(pool, detailed) for pool in page.items], "links": links}
 
 
@@ -173,9 +181,7 @@ class FlavorList:
             given.get("detailed", False),
             caller=req.context.caller,
         )
-        links = []
-        if shown and marker is not None:
-            links = [{"rel": "next", "href": params.next_link(req.path, given, marker)}]
+        links = next_links(req, given, bool(shown), marker, always=False)
         document = {"flavors": [flavor_view(self._prefix, f) for f in shown], "links": links}
         media.write_json(resp, document)
 

@@ -58,10 +58,10 @@ class RequestChecks:
 
     def __init__(self, policy: auth.AuthPolicy | None = None, limits: Limits | None = None) -> None:
         self._policy = policy or auth.AuthPolicy()
-        self._free_client_ids = limits is not None and limits.client_id_uuid_safe == "off"
-        self._client_id_lengths = (
-            (limits.min_length_client_id, limits.max_length_client_id) if limits else (0, 0)
-        )
+        #: The lengths a v1.1/v2 Client-ID may have when it need be no UUID; else None.
+        self._free_client_ids: tuple[int, int] | None = None
+        if limits is not None and limits.client_id_uuid_safe == "off":
+            self._free_client_ids = (limits.min_length_client_id, limits.max_length_client_id)
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.caller = _ANONYMOUS
@@ -95,8 +95,8 @@ class RequestChecks:
         version = versions.policy_of(req.path)
         client_id = req.get_header("Client-ID")
         if client_id is not None:
-            if self._free_client_ids and version.identity_required:
-                client_id = parse_free_client_id(client_id, *self._client_id_lengths)
+            if self._free_client_ids is not None and version.identity_required:
+                client_id = parse_free_client_id(client_id, *self._free_client_ids)
             else:
                 client_id = parse_client_id(client_id)
         if not self._policy.keystone:
