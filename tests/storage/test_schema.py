@@ -122,3 +122,48 @@ def test_zaqar_manage_db_upgrade_keeps_the_data_of_an_older_revision(
             driver.control.close()
     finally:
         engine.dispose()
+
+
+def test_revision_0006_adds_message_checksums_and_older_messages_have_none(
+    tmp_path: Path,
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'checksums.sqlite'}"
+    engine = sa.create_engine(uri)
+    message_id = "a" * 32
+    try:
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "0005")
+            connection.execute(
+                sa.text(
+                    "INSERT INTO queues (id, project, name, metadata, created, next_marker) "
+                    "VALUES (1, '', 'old', '{}', 1.0, 2)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO messages (id, queue_id, marker, client_uuid, ttl, created, "
+                    "expires, body, claim_count, delay_until) "
+                    "VALUES (:id, 1, 1, 'c', 300, 1.0, 1e12, '{\"n\": 1}', 0, 0)"
+                ),
+                {"id": message_id},
+            )
+            command.upgrade(schema._config(connection), "0006")
+            stored = connection.execute(sa.text("SELECT checksum FROM messages")).scalar_one()
+            assert stored is None
+            # And back: the downgrade drops the column, keeping the message.
+            command.downgrade(schema._config(connection), "0005")
+            columns = {column["name"] for column in sa.inspect(connection).get_columns("messages")}
+            assert "checksum" not in columns
+            command.upgrade(schema._config(connection), "head")
+        conf = zaqar.conf.load([], default_config_files=[])
+        for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
+            conf.set_override("uri", uri, group=group)
+        driver = _start(conf)
+        try:
+            old = driver.message_controller.get("old", message_id)
+            assert (old.body, old.checksum) == ({"n": 1}, None)
+        finally:
+            driver.close()
+            driver.control.close()
+    finally:
+        engine.dispose()

@@ -62,6 +62,9 @@ class NewMessage:
     body: JSON
     #: Seconds the message stays invisible to listing, claiming and popping (API v2).
     delay: int = 0
+    #: The checksum of the body the API computed at posting (e.g. ``MD5:<hex>``, at most 64
+    #: ASCII characters), kept as given; None (or empty) when checksums are off.
+    checksum: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Message:
     claim_count: int = 0
     #: True while a live claim holds the message.
     claimed: bool = False
+    #: The checksum stored with the message at posting; None when it was posted without one.
+    checksum: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,8 @@ class StoredMessage:
     claim_count: int
     #: Until when (UNIX seconds) the message is delayed; 0 for an undelayed one.
     delay_until: float = 0.0
+    #: The checksum posted with the message, or None.
+    checksum: str | None = None
 
 
 @dataclass(frozen=True)

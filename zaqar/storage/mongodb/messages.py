@@ -26,7 +26,7 @@ from zaqar.storage.mongodb.store import Document, MessageLayout, Store
 POST_LEASE = 10.0
 
 #: The fields a message is read with.
-FIELDS = {"k": 1, "cr": 1, "t": 1, "b": 1, "c": 1}
+FIELDS = {"k": 1, "cr": 1, "t": 1, "b": 1, "c": 1, "cs": 1}
 
 #: Markers are BSON 64-bit integers.
 _MARKER_RANGE = range(-(2**63), 2**63)
@@ -43,6 +43,8 @@ def to_message(doc: Document, now: float) -> base.Message:
         claim_id=claim_id,
         claim_count=int(claim.get("c", 0)),
         claimed=lifecycle.is_claimed(claim_id, float(claim.get("e", 0.0)), now),
+        # ``cs``, the checksum posted with the message, is absent when it came without one.
+        checksum=doc.get("cs"),
     )
 
 
@@ -196,6 +198,7 @@ class MessageController(base.MessageController):
                 "b": body,
                 "c": {"id": None, "e": 0.0, "t": 0, "c": 0},
                 **({"d": now + message.delay} if message.delay > 0 else {}),
+                **({"cs": message.checksum} if message.checksum else {}),
             }
             for offset, (message_id, message, body) in enumerate(batch)
         ]

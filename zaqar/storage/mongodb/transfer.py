@@ -52,6 +52,7 @@ def _stored(doc: Document) -> base.StoredMessage:
         claim_ttl=int(claim["t"]) if claimed else None,
         claim_count=int(claim.get("c", 0)),
         delay_until=float(doc.get("d", 0.0)),
+        checksum=doc.get("cs"),
     )
 
 
@@ -82,6 +83,7 @@ def import_queue(
                 "c": message.claim_count,
             },
             **({"d": message.delay_until} if message.delay_until else {}),
+            **({"cs": message.checksum} if message.checksum else {}),
         }
         for message in dump.messages
     ]

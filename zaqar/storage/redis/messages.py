@@ -36,12 +36,13 @@ class Record:
         "claim_ttl",
         "claim_count",
         "delay_until",
+        "checksum",
     )
 
     def __init__(self, values: Sequence[Any]) -> None:
         # PERF: unpacked by position (the order of scripts.FIELDS), not through a dict.
         (id_, marker, ttl, created, expires, _client, body, claim_id, claim_expires,
-         claim_ttl, claim_count, delay_until) = values  # fmt: skip
+         claim_ttl, claim_count, delay_until, checksum) = values  # fmt: skip
         self.id: str = id_
         self.marker = int(marker)
         self.ttl = int(ttl)
@@ -53,6 +54,7 @@ class Record:
         self.claim_ttl = None if claim_ttl is None else int(claim_ttl)
         self.claim_count = int(claim_count or 0)
         self.delay_until = float(delay_until or 0.0)
+        self.checksum: str | None = checksum
 
     def message(self, now: float) -> base.Message:
         return base.Message(
@@ -63,6 +65,7 @@ class Record:
             claim_id=self.claim_id,
             claim_count=self.claim_count,
             claimed=lifecycle.is_claimed(self.claim_id, self.claim_expires, now),
+            checksum=self.checksum,
         )
 
 
@@ -162,6 +165,7 @@ class MessageController(base.MessageController):
                 repr(expires),
                 ms(expires - now),
                 repr(now + message.delay) if message.delay > 0 else "0",
+                message.checksum or "",
             ]
         if not messages:
             # Nothing to store, but a missing queue is still an error.

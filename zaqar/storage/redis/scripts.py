@@ -24,7 +24,8 @@ the same cluster slot as the declared ones.
 
 Message hash fields: id, k (marker), t (ttl), cr (created), e (expires), u (client uuid),
 b (body JSON), c (claim id), ce (claim expires), ct (claim ttl), cc (claim count), d (until
-when the message is delayed; absent when it never was).
+when the message is delayed; absent when it never was), cs (the checksum posted with the
+message; absent when it came without one).
 
 Before anything else, a script trims up to ``TRIM_BUDGET`` expired messages and lapsed claim
 entries from the indexes, so expired data leaves no garbage behind and the counts the
@@ -45,11 +46,11 @@ end
 """
 
 #: Fields read for a message, in this order.
-FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc", "d")
+FIELDS = ("id", "k", "t", "cr", "e", "u", "b", "c", "ce", "ct", "cc", "d", "cs")
 
 _COMMON = """
 local now = tonumber(ARGV[1])
-local FIELDS = {'id', 'k', 't', 'cr', 'e', 'u', 'b', 'c', 'ce', 'ct', 'cc', 'd'}
+local FIELDS = {'id', 'k', 't', 'cr', 'e', 'u', 'b', 'c', 'ce', 'ct', 'cc', 'd', 'cs'}
 
 local function forget(id)
   redis.call('DEL', ARGV[2] .. id)
@@ -215,9 +216,10 @@ return {total, held, oldest, oldest_created, newest, newest_created}
 
 # ARGV[4] client uuid, ARGV[5] count, ARGV[6] pexpire ms of the post's receipt, ARGV[7] '1'
 # to leave out messages whose id is stored already, then per message: id, ttl, body,
-# expires, pexpire ms, delayed until (0 for none). Returns the first marker of the batch, or
-# nil when the queue is missing. The receipt (the first message's key plus ':posted') says,
-# for a while, that the batch was stored, even once its messages are gone (see POSTED).
+# expires, pexpire ms, delayed until (0 for none), checksum ('' for none). Returns the first
+# marker of the batch, or nil when the queue is missing. The receipt (the first message's key
+# plus ':posted') says, for a while, that the batch was stored, even once its messages are
+# gone (see POSTED).
 POST = (
     GUARD
     + _COMMON
@@ -226,7 +228,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 trim(100)
 local fresh = {}
 for i = 0, tonumber(ARGV[5]) - 1 do
-  local at = 8 + i * 6
+  local at = 8 + i * 7
   if ARGV[7] ~= '1' or redis.call('EXISTS', ARGV[2] .. ARGV[at]) == 0 then
     fresh[#fresh + 1] = at
   end
@@ -241,6 +243,7 @@ for i, at in ipairs(fresh) do
   redis.call('HSET', key, 'id', id, 'k', marker, 't', ARGV[at + 1], 'cr', ARGV[1],
              'e', ARGV[at + 3], 'u', ARGV[4], 'b', ARGV[at + 2], 'cc', 0)
   if ARGV[at + 5] ~= '0' then redis.call('HSET', key, 'd', ARGV[at + 5]) end
+  if ARGV[at + 6] ~= '' then redis.call('HSET', key, 'cs', ARGV[at + 6]) end
   redis.call('PEXPIRE', key, ARGV[at + 4])
   redis.call('ZADD', KEYS[2], marker, id)
   redis.call('ZADD', KEYS[3], ARGV[at + 3], id)

@@ -51,6 +51,7 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                         claim_ttl=None if record["ct"] is None else int(record["ct"]),
                         claim_count=int(record["cc"] or 0),
                         delay_until=float(record["d"] or 0.0),
+                        checksum=record["cs"],
                     )
                 )
     return base.QueueDump(
@@ -115,6 +116,8 @@ def _write_message(pipe: Any, keys: Any, message: base.StoredMessage, now: float
     }
     if message.delay_until:
         fields["d"] = repr(message.delay_until)
+    if message.checksum:
+        fields["cs"] = message.checksum
     live_claim = (
         message.claim_id is not None
         and message.claim_expires is not None

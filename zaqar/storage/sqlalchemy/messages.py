@@ -29,6 +29,7 @@ COLUMNS = (
     m.c.claim_id,
     m.c.claim_expires,
     m.c.claim_count,
+    m.c.checksum,
 )
 
 
@@ -41,6 +42,7 @@ def to_message(row: Any, now: float) -> base.Message:
         claim_id=row.claim_id,
         claim_count=row.claim_count,
         claimed=lifecycle.is_claimed(row.claim_id, row.claim_expires, now),
+        checksum=row.checksum,
     )
 
 
@@ -225,6 +227,8 @@ class MessageController(base.MessageController):
                 "claim_ttl": None,
                 "claim_count": 0,
                 "delay_until": now + message.delay if message.delay > 0 else 0.0,
+                # An empty checksum is none, as on the stores that omit the field.
+                "checksum": message.checksum or None,
             }
             for offset, (message_id, message) in enumerate(zip(ids, messages, strict=True))
         ]

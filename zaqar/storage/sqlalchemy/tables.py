@@ -80,6 +80,8 @@ messages = Table(
     Column("claim_count", Integer, nullable=False, default=0),
     # Until when the message is invisible to listing, claiming and popping; 0 when never.
     Column("delay_until", Double, nullable=False, default=0.0, server_default="0"),
+    # The body's checksum as the API computed it at posting (API v1.1/v2); NULL when none.
+    Column("checksum", String(64), nullable=True),
     # Listing and claiming walk a queue in marker order.
     UniqueConstraint("queue_id", "marker", name="uq_messages_queue_marker"),
     Index("ix_messages_queue_claim", "queue_id", "claim_id"),

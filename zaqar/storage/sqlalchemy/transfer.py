@@ -51,6 +51,7 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                 claim_ttl=message.claim_ttl,
                 claim_count=int(message.claim_count),
                 delay_until=float(message.delay_until),
+                checksum=message.checksum,
             )
             for message in rows
         ],
@@ -89,6 +90,7 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
                 "claim_ttl": message.claim_ttl,
                 "claim_count": message.claim_count,
                 "delay_until": message.delay_until,
+                "checksum": message.checksum or None,
             }
             for message in dump.messages
         ]
