@@ -36,14 +36,15 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 
 @pytest.fixture
 def make_api(backend: Backend, tmp_path: Path, clock: Clock) -> Iterator[MakeApi]:
-    """Apps over one private storage; each may set other ``[transport]`` limits."""
+    """Apps over one private storage; each may set other ``[transport]`` options."""
     boots: list[Any] = []
     backend.reset(tmp_path)
 
-    def make(*, admin_mode: bool = False, **transport: Any) -> Api:
+    def make(*, admin_mode: bool = False, enable_checksum: bool = False, **transport: Any) -> Api:
         conf = zaqar.conf.load([], default_config_files=[])
         backend.configure(conf, tmp_path)
         conf.set_override("admin_mode", admin_mode, group="DEFAULT")
+        conf.set_override("enable_checksum", enable_checksum, group="DEFAULT")
         for name, value in transport.items():
             conf.set_override(name, value, group="transport")
         boot = bootstrap.Bootstrap(conf)

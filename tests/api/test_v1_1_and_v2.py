@@ -291,13 +291,13 @@ def test_reserved_queue_settings_are_validated(
     assert api.get(version.prefix + "/queues").json["queues"] == []
 
 
-def test_a_setting_this_server_does_not_carry_out_yet_is_refused_not_ignored(
+def test_encryption_is_refused_not_ignored_on_a_server_without_a_key(
     api: Api, version: Version
 ) -> None:
     resp = api.put(version.queue("q"), json={"_enable_encrypt_messages": True})
     assert resp.status_code == 501
     assert resp.json["title"] == "Not implemented"
-    assert "not supported by this server yet" in resp.json["description"]
+    assert "[transport] message_encryption_key" in resp.json["description"]
     # Their "off" values, as GET shows them, are accepted.
     off = {"_default_message_delay": 0, "_max_claim_count": None, "_enable_encrypt_messages": False}
     assert api.put(version.queue("q"), json=off).status_code == 201

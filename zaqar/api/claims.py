@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from zaqar.api import settings, validation
+from zaqar.api.bodies import Bodies
 from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody
@@ -15,9 +16,15 @@ from zaqar.storage import base
 
 class Claims(Bound):
     def __init__(
-        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+        self,
+        storage: base.DataDriver,
+        limits: Limits,
+        policy: Policy,
+        guard: Guard,
+        bodies: Bodies,
     ) -> None:
         super().__init__(limits, policy, guard)
+        self._bodies = bodies
         self._storage = storage
         self._claims = storage.claim_controller
 
@@ -42,14 +49,22 @@ class Claims(Bound):
         )
         dead_letter = settings.DeadLetter.of(found)
         claim = self._claims.create(queue, ttl, grace, limit, caller.project)
-        if claim is None or dead_letter is None:
-            return claim
-        over = [message for message in claim.messages if dead_letter.is_over(message)]
-        if not over:
-            return claim
-        dead_letter.move(self._storage, queue, over, caller.project)
-        kept = [message for message in claim.messages if not dead_letter.is_over(message)]
-        return dataclasses.replace(claim, messages=kept) if kept else None
+        if claim is None:
+            return None
+        if dead_letter is not None:
+            over = [message for message in claim.messages if dead_letter.is_over(message)]
+            if over:
+                # Moved as stored (sealed bodies stay sealed).
+                dead_letter.move(self._storage, queue, over, caller.project)
+                kept = [m for m in claim.messages if not dead_letter.is_over(m)]
+                if not kept:
+                    return None
+                claim = dataclasses.replace(claim, messages=kept)
+        return self._opened(claim, caller.project)
+
+    def _opened(self, claim: base.Claim, project: str | None) -> base.Claim:
+        opened = self._bodies.opened(claim.messages, project)
+        return claim if opened is claim.messages else dataclasses.replace(claim, messages=opened)
 
     def _terms(self, document: Document | None, *, v1_grace: int | None) -> tuple[int, int]:
         """The claim's ``ttl`` and ``grace``. With ``request_defaults`` the body (None: the
@@ -71,7 +86,7 @@ class Claims(Bound):
 
     def get(self, queue: str, claim_id: str, *, caller: Caller) -> base.Claim:
         self._enter("claims:get", caller, queue)
-        return self._claims.get(queue, claim_id, caller.project)
+        return self._opened(self._claims.get(queue, claim_id, caller.project), caller.project)
 
     def update(
         self, queue: str, claim_id: str, document: Document | None, *, caller: Caller

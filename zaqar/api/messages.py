@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zaqar.api import settings, validation
+from zaqar.api.bodies import Bodies
 from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
@@ -26,9 +27,15 @@ class Listing:
 
 class Messages(Bound):
     def __init__(
-        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+        self,
+        storage: base.DataDriver,
+        limits: Limits,
+        policy: Policy,
+        guard: Guard,
+        bodies: Bodies,
     ) -> None:
         super().__init__(limits, policy, guard)
+        self._bodies = bodies
         self._storage = storage
         self._messages = storage.message_controller
         self._queues = storage.queue_controller
@@ -40,7 +47,8 @@ class Messages(Bound):
         each a JSON object with ``body`` and ``ttl`` (which ``request_defaults`` make
         optional). With lazy queues a missing queue is created. With queue settings the
         queue's ``_default_message_ttl``, ``_max_messages_post_size`` and
-        ``_default_message_delay`` apply; a message's own ``delay`` only on a delayed queue.
+        ``_default_message_delay`` apply; a message's own ``delay`` only on a delayed queue,
+        and ``_enable_encrypt_messages`` stores the bodies encrypted (``bodies``).
         """
         self._enter("messages:create", caller, queue)
         client_id = caller.required_client_id()
@@ -53,6 +61,7 @@ class Messages(Bound):
         for message in batch:
             validation.message_ttl(message.ttl, self._limits)
             validation.message_delay(message.delay, self._limits)
+        batch = self._bodies.kept(batch, found, caller.project)
         if self._policy.lazy_queues:
             return settings.post_creating(self._storage, queue, batch, client_id, caller.project)
         return self._messages.post(queue, batch, client_id, caller.project)
@@ -137,18 +146,23 @@ class Messages(Bound):
         page = self._messages.list(
             queue, caller.project, marker, limit, echo, client_id, include_claimed, include_delayed
         )
+        opened = self._bodies.opened(page.items, caller.project)
+        if opened is not page.items:
+            page = base.Page(opened, page.next_marker)
         return Listing(page, chosen)
 
     def get(self, queue: str, message_id: str, *, caller: Caller) -> base.Message:
         self._enter("messages:get", caller, queue)
-        return self._messages.get(queue, message_id, caller.project)
+        found = self._messages.get(queue, message_id, caller.project)
+        return self._bodies.opened_one(found, caller.project)
 
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], *, caller: Caller
     ) -> builtins.list[base.Message]:
         self._enter("messages:get_all", caller, queue)
         validation.message_listing_limit(len(message_ids), self._limits)
-        return self._messages.bulk_get(queue, message_ids, caller.project)
+        found = self._messages.bulk_get(queue, message_ids, caller.project)
+        return self._bodies.opened(found, caller.project)
 
     def delete(self, queue: str, message_id: str, claim_id: str | None, *, caller: Caller) -> None:
         self._enter("messages:delete", caller, queue)
@@ -205,4 +219,5 @@ class Messages(Bound):
             raise ValidationFailed(
                 f"Pop value must be at least 1 and may not be greater than {high}."
             )
-        return self._messages.pop(queue, pop, caller.project)
+        popped = self._messages.pop(queue, pop, caller.project)
+        return self._bodies.opened(popped, caller.project)

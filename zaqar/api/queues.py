@@ -6,6 +6,7 @@ import builtins
 from typing import Any
 
 from zaqar.api import patch, validation
+from zaqar.api.bodies import Bodies
 from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody, ValidationFailed
@@ -18,9 +19,15 @@ PURGEABLE = ("messages", "subscriptions")
 
 class Queues(Bound):
     def __init__(
-        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+        self,
+        storage: base.DataDriver,
+        limits: Limits,
+        policy: Policy,
+        guard: Guard,
+        bodies: Bodies,
     ) -> None:
         super().__init__(limits, policy, guard)
+        self._bodies = bodies
         self._queues = storage.queue_controller
         self._messages = storage.message_controller
 
@@ -126,6 +133,7 @@ class Queues(Bound):
             except ValidationFailed as error:
                 # The original reports a bad setting in a patch as a bad body.
                 raise BadRequestBody(str(error)) from error
+            self._bodies.check_settings(patched)
             return patched
 
         updated = self._queues.update_metadata(name, change, caller.project)
@@ -182,6 +190,7 @@ class Queues(Bound):
                 )
         else:
             validation.queue_settings(metadata, self._limits)
+            self._bodies.check_settings(metadata)
         return metadata
 
     def _shown(self, metadata: dict[str, Any]) -> dict[str, Any]:

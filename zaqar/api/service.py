@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
+from zaqar.api.bodies import Bodies
 from zaqar.api.claims import Claims
 from zaqar.api.context import Guard, Policy, anyone
 from zaqar.api.flavors import Flavors
@@ -26,14 +27,15 @@ class Operations:
         limits: Limits,
         policy: Policy,
         authorizer: Authorizer,
+        bodies: Bodies,
         pools: Pools | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits
         guard: Guard = authorizer.check if policy.checks_rules else anyone
-        self.queues = Queues(storage, limits, policy, guard)
-        self.messages = Messages(storage, limits, policy, guard)
-        self.claims = Claims(storage, limits, policy, guard)
+        self.queues = Queues(storage, limits, policy, guard, bodies)
+        self.messages = Messages(storage, limits, policy, guard, bodies)
+        self.claims = Claims(storage, limits, policy, guard, bodies)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
         self.pools = pools.under(policy, guard) if pools is not None else None
@@ -48,6 +50,7 @@ class Service:
         #: The pools admin operations, with ``pooling`` only (there are no pools without it).
         self.pools: Pools | None = Pools(conf, storage) if conf[default.GROUP].pooling else None
         self._authorizer = Authorizer(conf)
+        self._bodies = Bodies(conf)
         self._versions: dict[Policy, Operations] = {}
 
     def under(self, policy: Policy) -> Operations:
@@ -55,7 +58,7 @@ class Service:
         operations = self._versions.get(policy)
         if operations is None:
             operations = self._versions[policy] = Operations(
-                self.storage, self.limits, policy, self._authorizer, self.pools
+                self.storage, self.limits, policy, self._authorizer, self._bodies, self.pools
             )
         return operations
 

@@ -97,7 +97,10 @@ class DeadLetter:
         Works across pools: both steps go through ``storage``, which routes each queue.
         """
         batch = [
-            base.NewMessage(ttl=self.ttl or message.ttl, body=message.body) for message in moved
+            base.NewMessage(
+                ttl=self.ttl or message.ttl, body=message.body, checksum=message.checksum
+            )
+            for message in moved
         ]
         ids = [self.copy_id(message) for message in moved]
         # Queues are lazy in v2: the dead-letter queue is made on its first message.

@@ -13,7 +13,6 @@ from zaqar.api.errors import (
     InvalidFlavorName,
     InvalidPoolName,
     InvalidQueueName,
-    NotCarriedOut,
     ValidationFailed,
 )
 from zaqar.conf import transport as limits_opts
@@ -203,13 +202,6 @@ def reserved_defaults(limits: Limits) -> dict[str, Any]:
     }
 
 
-#: Settings the service stores and shows but does not carry out yet: a value other than
-#: "off" is refused (501) rather than silently ignored.
-NOT_YET_CARRIED_OUT = {
-    "_enable_encrypt_messages": "encrypted queues",
-}
-
-
 def _setting_int(metadata: dict[str, Any], key: str) -> int | None:
     value = metadata.get(key)
     if value is None:
@@ -263,6 +255,3 @@ def queue_settings(metadata: dict[str, Any], limits: Limits) -> None:
     encrypted = metadata.get("_enable_encrypt_messages", False)
     if not isinstance(encrypted, bool):
         raise ValidationFailed("_enable_encrypt_messages must be boolean.")
-    for key, feature in NOT_YET_CARRIED_OUT.items():
-        if metadata.get(key):
-            raise NotCarriedOut(f"{key}: {feature} are not supported by this server yet.")

@@ -18,6 +18,7 @@ from zaqar.conf import (
     drivers_message_store_sqlalchemy,
     drivers_transport_wsgi,
     http_limits,
+    message_bodies,
     pooling_catalog,
     transport,
 )
@@ -33,6 +34,7 @@ MODULES = (
     drivers_message_store_mongodb,
     drivers_management_store_mongodb,
     transport,
+    message_bodies,
     http_limits,
     pooling_catalog,
 )

@@ -37,18 +37,22 @@ class Views:
         return f"{self.prefix}/queues/{queue}/messages/{message_id}"
 
     def message(self, queue: str, message: base.Message) -> dict[str, Any]:
-        """``id, href, ttl, age, body``; the href names the claim while one holds it
-        (python-zaqarclient reads a claim's id from its first message's href)."""
+        """``id, href, ttl, age, body``, and ``checksum`` when the message has one; the href
+        names the claim while one holds it (python-zaqarclient reads a claim's id from its
+        first message's href)."""
         href = self.message_path(queue, message.id)
         if message.claimed and message.claim_id is not None:
             href += f"?claim_id={message.claim_id}"
-        return {
+        view = {
             "id": message.id,
             "href": href,
             "ttl": message.ttl,
             "age": message.age,
             "body": message.body,
         }
+        if message.checksum:
+            view["checksum"] = message.checksum
+        return view
 
     def queue_page(
         self,
