@@ -1,7 +1,8 @@
 """Fixtures of the API v1 HTTP behaviour suite.
 
 ``api`` is a client of a fresh app over private storage, once per backend of
-``tests.backends``. The storage reads time only
+``versions.BACKENDS`` (one SQL store, Redis and a pooled deployment: the storage conformance
+suite carries every driver, these suites the HTTP behaviour). The storage reads time only
 from ``clock``, which stands still until a test calls ``clock.advance(seconds)``.
 ``make_api(**transport_overrides)`` builds an app with other ``[transport]`` limits.
 """
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 
 import zaqar.conf
-from tests.backends import BACKENDS, BY_NAME, REDIS_URL, Backend, unreachable
+from tests.backends import BY_NAME, REDIS_URL, Backend, unreachable
 from zaqar import bootstrap
 
 from .support import Api, Clock
+from .versions import BACKENDS
 
 MakeApi = Callable[..., Api]
 
@@ -29,7 +31,7 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=[backend.name for backend in BACKENDS])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Backend:
     return BY_NAME[request.param]
 

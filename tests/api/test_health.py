@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backends import BY_NAME, POOLED, Backend
+from tests.backends import POOLED, Backend
 
 from .conftest import MakeApi
 from .support import Api, assert_error
-from .versions import BACKENDS, V1_1, V2, Version
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
+from .versions import V1_1, V2, Version
 
 
 @pytest.fixture(params=[V1_1, V2], ids=lambda version: version.name)

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backends import BY_NAME, Backend
-
 from .conftest import MakeApi
 from .support import CLIENT_ID, Api, Clock, assert_error, assert_no_body
-from .versions import BACKENDS, LATER, Version, by_version
+from .versions import LATER, Version, by_version
 
 pytestmark = by_version(LATER)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 # -- headers

@@ -13,12 +13,10 @@ import collections
 import threading
 from typing import Any
 
-import pytest
-
-from tests.backends import BY_NAME, POOLED, Backend
+from tests.backends import POOLED, Backend
 
 from .support import PROJECT, Api, Clock
-from .versions import BACKENDS, V2
+from .versions import V2
 
 CLAIMERS = 4
 MESSAGES = 1000
@@ -26,11 +24,6 @@ MAX_CLAIM_COUNT = 2
 CLAIM_TTL = 60
 DEADLINE = 120.0
 PATCH_TYPE = "application/openstack-messaging-v2.0-json-patch"
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 def dead_letter_queue(api: Api, backend: Backend, source: str) -> str:

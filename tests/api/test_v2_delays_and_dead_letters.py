@@ -10,17 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.backends import BY_NAME, Backend
-
 from .support import Api, Clock, assert_error
-from .versions import BACKENDS, V2
+from .versions import V2
 
 PATCH_TYPE = "application/openstack-messaging-v2.0-json-patch"
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 def post(api: Api, queue: str, messages: list[dict[str, Any]]) -> list[str]:

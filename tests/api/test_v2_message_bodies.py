@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.backends import BY_NAME, Backend
 from zaqar.api.bodies import ENVELOPE_KEY
 
 from .conftest import MakeApi
 from .support import PROJECT, Api, Clock, assert_error
-from .versions import BACKENDS, V1, V2
+from .versions import V1, V2
 
 KEY = "correct horse battery staple, but longer and random in real life"
 PATCH_TYPE = "application/openstack-messaging-v2.0-json-patch"
@@ -33,11 +32,6 @@ BODIES: list[Any] = [
     [1, 2.5, None, True],
     42,
 ]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.backends import BY_NAME, Backend
-
 from .support import Api, assert_error
-from .versions import BACKENDS, V1_1, V2
+from .versions import V1_1, V2
 
 DEFAULTS = {
     "_max_messages_post_size": 262144,
@@ -23,11 +21,6 @@ DEFAULTS = {
     "_max_claim_count": None,
     "_enable_encrypt_messages": False,
 }
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 def test_a_queue_shows_every_setting_with_its_default(api: Api) -> None:

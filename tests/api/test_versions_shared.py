@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backends import BY_NAME, Backend
-
 from .support import OTHER_CLIENT_ID, Api, assert_error
-from .versions import ALL, BACKENDS, Version, by_version
+from .versions import ALL, Version, by_version
 
 pytestmark = by_version(ALL)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    return BY_NAME[request.param]
 
 
 def test_a_feed_reader_sees_every_message_once_in_posting_order(api: Api, version: Version) -> None:
