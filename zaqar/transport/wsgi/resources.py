@@ -26,13 +26,9 @@ from zaqar.transport.wsgi.views import PopViews, Views
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 #: v2's: any other parameter is a metadata filter.
 FILTERED_QUEUE_LIST_PARAMS = (*QUEUE_LIST_PARAMS, ("name", str), ("with_count", bool))
-MESSAGE_LIST_PARAMS = (
-    ("marker", str),
-    ("limit", int),
-    ("echo", bool),
-    ("include_claimed", bool),
-    ("include_delayed", bool),
-)
+MESSAGE_LIST_PARAMS = (("marker", str), ("limit", int), ("echo", bool), ("include_claimed", bool))
+#: v2's: delays are a queue setting.
+DELAYED_MESSAGE_LIST_PARAMS = (*MESSAGE_LIST_PARAMS, ("include_delayed", bool))
 
 
 def _answer(resp: falcon.Response, document: Any, status: str = falcon.HTTP_200) -> None:
@@ -288,6 +284,9 @@ class Messages:
         self._messages = operations.messages
         self._views = views
         self._body = body
+        self._listing = (
+            DELAYED_MESSAGE_LIST_PARAMS if operations.policy.queue_settings else MESSAGE_LIST_PARAMS
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
         ids = self._messages.post(
@@ -308,7 +307,7 @@ class Messages:
             found = self._messages.bulk_get(queue_name, ids, caller=caller)
             _answer(resp, self._views.by_ids(queue_name, found, ids, caller.project))
             return
-        given = params.read(req, MESSAGE_LIST_PARAMS)
+        given = params.read(req, self._listing)
         listing = self._messages.list(
             queue_name,
             given.get("marker"),

@@ -108,20 +108,22 @@ class Views:
         }
 
     def popped(self, messages: list[base.Message]) -> dict[str, Any]:
-        """Popped messages as stored: no href (they are gone)."""
-        return {
-            "messages": [
-                {
-                    "id": m.id,
-                    "age": m.age,
-                    "ttl": m.ttl,
-                    "body": m.body,
-                    "claim_id": m.claim_id,
-                    "claim_count": m.claim_count,
-                }
-                for m in messages
-            ]
-        }
+        """Popped messages as stored: no href (they are gone); ``checksum`` when they have
+        one."""
+        popped = []
+        for m in messages:
+            view: dict[str, Any] = {
+                "id": m.id,
+                "age": m.age,
+                "ttl": m.ttl,
+                "body": m.body,
+                "claim_id": m.claim_id,
+                "claim_count": m.claim_count,
+            }
+            if m.checksum:
+                view["checksum"] = m.checksum
+            popped.append(view)
+        return {"messages": popped}
 
 
 def home_document(prefix: str, queue_methods: list[str], purge: bool) -> bytes:

@@ -32,8 +32,8 @@ class Version:
     routes: Routes
     #: Mounted with ``admin_mode`` only.
     admin_routes: Routes
-    #: Serves its OpenAPI document at ``<prefix>/openapi.json``.
-    openapi: bool = False
+    #: The OpenAPI document it serves at ``<prefix>/openapi.json``.
+    openapi: openapi.Document | None = None
 
     @property
     def prefix(self) -> str:
@@ -63,7 +63,7 @@ VERSIONS: tuple[Version, ...] = (
         media_suffix="v1",
         routes=v1.routes,
         admin_routes=v1.admin_routes,
-        openapi=True,
+        openapi=openapi.V1,
     ),
     Version(
         v1_1.POLICY,
@@ -73,6 +73,7 @@ VERSIONS: tuple[Version, ...] = (
         media_suffix="v1_1",
         routes=v1_1.routes,
         admin_routes=v1_1.admin_routes,
+        openapi=openapi.V1_1,
     ),
     Version(
         v2.POLICY,
@@ -82,6 +83,7 @@ VERSIONS: tuple[Version, ...] = (
         media_suffix="v2",
         routes=v2.routes,
         admin_routes=v2.admin_routes,
+        openapi=openapi.V2,
     ),
 )
 
@@ -101,7 +103,10 @@ def policy_of(path: str) -> Policy:
 #: Served to anyone, without a token or headers: version discovery (SPEC §8) and the OpenAPI
 #: documents, which are static and hold no project's data.
 PUBLIC_PATHS = frozenset(
-    {"/", *(version.prefix + "/openapi.json" for version in VERSIONS if version.openapi)}
+    {
+        "/",
+        *(version.prefix + "/openapi.json" for version in VERSIONS if version.openapi is not None),
+    }
 )
 
 # Only the versions this server serves are listed.
@@ -119,8 +124,10 @@ def routes(service: Service, body: media.BodyRules, admin_mode: bool) -> list[tu
     """Every route of the app: discovery, then each version's."""
     table: list[tuple[str, Any]] = [("/", Discovery())]
     for version in VERSIONS:
-        if version.openapi:
-            table.append((version.prefix + "/openapi.json", openapi.OpenAPI(service.limits)))
+        if version.openapi is not None:
+            table.append(
+                (version.prefix + "/openapi.json", openapi.OpenAPI(version.openapi, service.limits))
+            )
         table.extend(version.routes(service, body))
         if admin_mode:
             table.extend(version.admin_routes(service, body))
