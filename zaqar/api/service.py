@@ -47,6 +47,8 @@ class Service:
     def __init__(self, conf: cfg.ConfigOpts, storage: base.DataDriver) -> None:
         self.limits = Limits.from_conf(conf)
         self.storage = storage
+        #: The admin routes are served (detailed health; pools and flavors with pooling).
+        self.admin_mode: bool = conf[default.GROUP].admin_mode
         #: The pools admin operations, with ``pooling`` only (there are no pools without it).
         self.pools: Pools | None = Pools(conf, storage) if conf[default.GROUP].pooling else None
         self._authorizer = Authorizer(conf)

@@ -126,8 +126,43 @@ class Views:
         return {"messages": popped}
 
 
-def home_document(prefix: str, queue_methods: list[str], purge: bool) -> bytes:
-    """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves."""
+#: The admin resources a home document can list (the original's names and templates).
+ADMIN_HOME = ("health", "pools", "flavors")
+
+
+def admin_home(prefix: str, served: tuple[str, ...]) -> dict[str, Any]:
+    """The home document's entries of the ``served`` admin resources (of ``ADMIN_HOME``)."""
+    entries: dict[str, Any] = {}
+    if "health" in served:
+        entries["rel/health"] = {
+            "href": prefix + "/health",
+            "hints": {"allow": ["GET"], "formats": {"application/json": {}}},
+        }
+    for kind, singular in (("pools", "pool"), ("flavors", "flavor")):
+        if kind not in served:
+            continue
+        entries[f"rel/{kind}"] = home_resource(
+            prefix + f"/{kind}{{?detailed,limit,marker}}",
+            ["GET"],
+            {
+                "detailed": "param/detailed",
+                "limit": f"param/{singular}_limit",
+                "marker": "param/marker",
+            },
+        )
+        entries[f"rel/{singular}"] = home_resource(
+            prefix + f"/{kind}/{{{singular}_name}}",
+            ["GET", "PUT", "PATCH", "DELETE"],
+            {f"{singular}_name": f"param/{singular}_name"},
+        )
+    return entries
+
+
+def home_document(
+    prefix: str, queue_methods: list[str], purge: bool, admin: tuple[str, ...] = ()
+) -> bytes:
+    """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves,
+    with the ``admin`` resources it serves (``ADMIN_HOME``)."""
     queue = {"queue_name": "param/queue_name"}
     message = {**queue, "message_id": "param/message_id"}
     claim = {**queue, "claim_id": "param/claim_id"}
@@ -196,12 +231,15 @@ def home_document(prefix: str, queue_methods: list[str], purge: bool) -> bytes:
         home["resources"]["rel/queue_purge"] = home_resource(
             base_path + "/purge", ["POST"], queue, **{"accept-post": ["application/json"]}
         )
+    home["resources"].update(admin_home(prefix, admin))
     return json.dumps(home, indent=4).encode("utf-8")
 
 
 class Home:
-    def __init__(self, prefix: str, queue_methods: list[str], purge: bool) -> None:
-        self._document = home_document(prefix, queue_methods, purge)
+    def __init__(
+        self, prefix: str, queue_methods: list[str], purge: bool, admin: tuple[str, ...]
+    ) -> None:
+        self._document = home_document(prefix, queue_methods, purge, admin)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_type = "application/json-home"
@@ -217,9 +255,11 @@ def queue_routes(
     body: media.BodyRules,
     queue_resource: type[resources.QueueDocument] = resources.QueueDocument,
     purge: bool = False,
+    admin: tuple[str, ...] = (),
 ) -> list[tuple[str, Any]]:
     """The routes v1.1 and v2 share, under ``prefix``; v2's queue also takes PATCH, and v2
-    can purge queues."""
+    can purge queues. ``admin`` names the admin resources the version serves (its home
+    document lists them)."""
     queue = prefix + "/queues/{queue_name}"
     queue_methods = [
         method
@@ -227,7 +267,7 @@ def queue_routes(
         if hasattr(queue_resource, f"on_{method.lower()}")
     ]
     table = [
-        (prefix + "/", Home(prefix, queue_methods, purge)),
+        (prefix + "/", Home(prefix, queue_methods, purge, admin)),
         (prefix + "/ping", resources.Ping(service)),
         (prefix + "/queues", resources.Queues(operations, views)),
         (queue, queue_resource(operations, body)),
@@ -246,7 +286,8 @@ PREFIX = "/" + POLICY.version
 
 
 def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    return queue_routes(PREFIX, service, service.under(POLICY), Views(PREFIX), body)
+    admin = ("health",) if service.admin_mode else ()
+    return queue_routes(PREFIX, service, service.under(POLICY), Views(PREFIX), body, admin=admin)
 
 
 def admin_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:

@@ -27,7 +27,16 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
         body,
         queue_resource=resources.PatchableQueueDocument,
         purge=True,
+        admin=served_admin(service),
     )
+
+
+def served_admin(service: Service) -> tuple[str, ...]:
+    """What of ``admin_routes`` this server serves: nothing without admin_mode, the pools
+    and flavors only with pooling."""
+    if not service.admin_mode:
+        return ()
+    return v1_1.ADMIN_HOME if service.pools is not None else ("health",)
 
 
 #: v2's pools: no link on an empty page, and a PATCH answers with the pool.
