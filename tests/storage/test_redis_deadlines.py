@@ -18,7 +18,7 @@ from zaqar.storage.redis import driver, pools, scripts
 from zaqar.storage.redis import store as redis_store
 
 #: Pieces the scripts are made of.
-FRAGMENTS = {"GUARD", "_COMMON", "_HOLD", "local_held"}
+FRAGMENTS = {"GUARD", "_COMMON", "_HOLD", "local_held", "_SUBSCRIPTIONS"}
 #: Every Lua script of the driver, by name.
 SCRIPTS = {
     f"{module.__name__.rpartition('.')[2]}.{name}": value
@@ -36,6 +36,9 @@ READING = {
     "scripts.BULK_GET",
     "scripts.GET_CLAIM",
     "scripts.POSTED",
+    "scripts.TRIM_SUBSCRIPTIONS",
+    "scripts.LIST_SUBSCRIPTIONS",
+    "scripts.FIND_SUBSCRIPTION",
     "pools._PLACEMENT",
 }
 
@@ -76,8 +79,9 @@ def data(server: RedisProcess, client: redis.Redis) -> Iterator[driver.DataDrive
 
 def test_every_script_that_changes_data_is_guarded() -> None:
     assert set(SCRIPTS) - set(GUARDED) == READING
-    # Four index scripts became one (INDEX); SWAP_METADATA and _FLAVOR (flavors) came.
-    assert len(GUARDED) == 21
+    # Four index scripts became one (INDEX); SWAP_METADATA and _FLAVOR (flavors) came, and
+    # five that change subscriptions.
+    assert len(GUARDED) == 26
 
 
 @pytest.mark.parametrize("name", sorted(GUARDED))

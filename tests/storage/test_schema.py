@@ -167,3 +167,37 @@ def test_revision_0006_adds_message_checksums_and_older_messages_have_none(
             driver.control.close()
     finally:
         engine.dispose()
+
+
+def test_revision_0007_adds_subscriptions_and_keeps_what_was_there(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'subscriptions.sqlite'}"
+    engine = sa.create_engine(uri)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "0006")
+            connection.execute(
+                sa.text(
+                    "INSERT INTO queues (id, project, name, metadata, created, next_marker) "
+                    "VALUES (1, 'p', 'old', '{}', 1.0, 1)"
+                )
+            )
+            command.upgrade(schema._config(connection), "0007")
+            assert "subscriptions" in sa.inspect(connection).get_table_names()
+            # And back: the downgrade drops the table, keeping the queue.
+            command.downgrade(schema._config(connection), "0006")
+            assert "subscriptions" not in sa.inspect(connection).get_table_names()
+            command.upgrade(schema._config(connection), "head")
+        conf = zaqar.conf.load([], default_config_files=[])
+        for group in ("drivers:message_store:sqlalchemy", "drivers:management_store:sqlalchemy"):
+            conf.set_override("uri", uri, group=group)
+        driver = _start(conf)
+        try:
+            assert driver.queue_controller.exists("old", "p")
+            made = driver.subscription_controller.create("old", "http://a", 60, {}, "p")
+            assert made is not None
+            assert driver.subscription_controller.get("old", made, "p").subscriber == "http://a"
+        finally:
+            driver.close()
+            driver.control.close()
+    finally:
+        engine.dispose()

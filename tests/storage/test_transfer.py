@@ -39,6 +39,8 @@ def test_a_queue_survives_export_and_import_whole(
     )
     queues.create("moving", "p", {"colour": "blue"})
     ids = post("moving", count=5, project="p")
+    subscription = driver.subscription_controller.create("moving", "mailto:a@b.c", 600, {}, "p")
+    assert subscription is not None
     first_page = messages.list("moving", "p", limit=2, echo=True)
     claim = claims.create("moving", ttl=120, grace=60, limit=2, project="p")
     assert claim is not None
@@ -52,6 +54,8 @@ def test_a_queue_survives_export_and_import_whole(
     assert dump.metadata == {"colour": "blue"}
 
     assert queues.get_metadata("moving", "p") == {"colour": "blue"}
+    assert [s.id for s in dump.subscriptions] == [subscription]
+    assert driver.subscription_controller.get("moving", subscription, "p").age == 10
     after = messages.list("moving", "p", limit=10, echo=True, include_claimed=True)
     assert after == before
     assert queues.stats("moving", "p") == stats_before

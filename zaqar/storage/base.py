@@ -3,8 +3,8 @@
 A deployment has two drivers:
 
 * the **data driver** (``[drivers] message_store``, entry points ``zaqar.data.storage``) keeps
-  queues, messages and claims; it is built with the control driver so that a meta-driver
-  (pooling) can find the catalogue there;
+  queues, messages, claims and subscriptions; it is built with the control driver so that a
+  meta-driver (pooling) can find the catalogue there;
 * the **control driver** (``[drivers] management_store``, entry points
   ``zaqar.control.storage``) keeps management data: the pool catalogue, pools and flavors.
 
@@ -158,7 +158,8 @@ class QueueController(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, name: str, project: str | None = None) -> None:
-        """Delete the queue with all its messages and claims; a missing queue is no error."""
+        """Delete the queue with all its messages, claims and subscriptions; a missing queue
+        is no error (and its subscriptions still go)."""
 
     @abc.abstractmethod
     def stats(self, name: str, project: str | None = None) -> QueueStats:
@@ -271,6 +272,113 @@ class ClaimController(abc.ABC):
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """Who is told of a queue's messages (API v2); unique per project, queue and subscriber
+    among live subscriptions."""
+
+    #: Opaque and unique, made by the store (a UUID's hex on every driver).
+    id: str
+    #: The queue the subscription is on ("source" on the wire).
+    queue: str
+    #: The subscriber's URI, kept as given.
+    subscriber: str
+    ttl: int
+    #: Whole seconds since the subscription was created (an update does not reset it).
+    age: int
+    options: dict[str, JSON]
+    confirmed: bool
+
+
+class SubscriptionController(abc.ABC):
+    """A queue's subscriptions (API v2).
+
+    Subscriptions do not need their queue to exist (lazy queues), but deleting the queue
+    deletes them. A subscription expires ``ttl`` seconds after it was created or its ttl last
+    set: every read leaves it out from then on, and it no longer holds its subscriber. A
+    subscription is only ever found through the project and queue it was made on.
+    """
+
+    @abc.abstractmethod
+    def list(
+        self, queue: str, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> Page[Subscription]:
+        """The queue's live subscriptions in byte order of id, after ``marker`` (the last id
+        of the page before); a marker that is no id gives an empty page."""
+
+    @abc.abstractmethod
+    def get(self, queue: str, subscription_id: str, project: str | None) -> Subscription:
+        """Raises SubscriptionDoesNotExist (also for a malformed or expired one)."""
+
+    @abc.abstractmethod
+    def get_with_subscriber(
+        self, queue: str, subscriber: str, project: str | None
+    ) -> Subscription | None:
+        """The queue's live subscription of ``subscriber``, or None."""
+
+    @abc.abstractmethod
+    def create(
+        self,
+        queue: str,
+        subscriber: str,
+        ttl: int,
+        options: dict[str, JSON],
+        project: str | None,
+    ) -> str | None:
+        """Subscribe, unconfirmed; returns the new id, or None (and no change) when the
+        subscriber has a live subscription on the queue already.
+
+        Atomic: of concurrent creates of one subscriber on one queue, one makes it.
+        """
+
+    @abc.abstractmethod
+    def update(
+        self,
+        queue: str,
+        subscription_id: str,
+        project: str | None,
+        *,
+        subscriber: str | None = None,
+        ttl: int | None = None,
+        options: dict[str, JSON] | None = None,
+    ) -> None:
+        """Change what is given (``options`` replaces the options whole); a new ``ttl``
+        counts from now.
+
+        Raises SubscriptionDoesNotExist, and SubscriptionAlreadyExists when another live
+        subscription of the queue has ``subscriber``.
+        """
+
+    @abc.abstractmethod
+    def confirm(
+        self, queue: str, subscription_id: str, project: str | None, confirmed: bool
+    ) -> None:
+        """Mark the subscription confirmed or not. Raises SubscriptionDoesNotExist."""
+
+    @abc.abstractmethod
+    def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
+        """Unsubscribe; a missing subscription is no error."""
+
+    @abc.abstractmethod
+    def delete_all(self, queue: str, project: str | None) -> None:
+        """Delete every subscription of the queue (a purge)."""
+
+
+@dataclass(frozen=True)
+class StoredSubscription:
+    """A subscription exactly as a store keeps it: what moving a queue between pools
+    copies."""
+
+    id: str
+    subscriber: str
+    ttl: int
+    created: float
+    expires: float
+    #: The options as their JSON text.
+    options: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     """A message exactly as a store keeps it: what moving a queue between pools copies."""
 
@@ -294,13 +402,15 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class QueueDump:
-    """A whole queue: its metadata, its marker counter and its live messages in order."""
+    """A whole queue: its metadata, its marker counter, its live messages in order and its
+    live subscriptions."""
 
     metadata: dict[str, JSON]
     created: float
     #: The marker the next posted message gets.
     next_marker: int
     messages: list[StoredMessage]
+    subscriptions: list[StoredSubscription] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -518,6 +628,10 @@ class DataDriver(Driver):
     @abc.abstractmethod
     def claim_controller(self) -> ClaimController: ...
 
+    @property
+    @abc.abstractmethod
+    def subscription_controller(self) -> SubscriptionController: ...
+
     def pool_drivers(self) -> dict[str, DataDriver]:
         """The drivers of the pools this driver spreads queues over, by pool name (pooling);
         none for a driver that is a store itself."""
@@ -532,7 +646,8 @@ class DataDriver(Driver):
         return 0
 
     def export_queue(self, name: str, project: str | None = None) -> QueueDump:
-        """The whole queue as stored (live messages only), for moving it to another pool.
+        """The whole queue as stored (live messages and subscriptions only), for moving it to
+        another pool.
 
         Raises QueueDoesNotExist. Drivers that cannot move queues raise NotSupported.
         """
@@ -540,5 +655,5 @@ class DataDriver(Driver):
 
     def import_queue(self, name: str, project: str | None, dump: QueueDump) -> None:
         """Make the queue exactly ``dump``, replacing whatever copy of it is here: ids,
-        markers, the marker counter, expiries and claims all kept."""
+        markers, the marker counter, expiries, claims and subscriptions all kept."""
         raise errors.NotSupported("this driver cannot move queues between pools")

@@ -8,7 +8,9 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     │   ├── QueueDoesNotExist
     │   ├── MessageDoesNotExist
     │   ├── ClaimDoesNotExist
-    │   └── PoolDoesNotExist
+    │   ├── SubscriptionDoesNotExist
+    │   ├── PoolDoesNotExist
+    │   └── FlavorDoesNotExist
     ├── NotPermitted
     │   ├── MessageIsClaimed          a claimed message was deleted without its claim id
     │   ├── MessageNotClaimed         a claim id was given but the message is not claimed
@@ -17,7 +19,8 @@ boundary; the transport maps them to HTTP in one table (``zaqar.transport.wsgi.e
     │   └── PoolInUse                 a pool that still holds queues cannot be deleted
     ├── Conflict
     │   ├── PoolUriInUse              another pool already has this URI
-    │   └── QueueMoving               the queue is being moved to another pool; retry soon
+    │   ├── QueueMoving               the queue is being moved to another pool; retry soon
+    │   └── SubscriptionAlreadyExists the subscriber has a live subscription on the queue
     ├── NoPoolFound                   no pool can take a new queue
     ├── NotSupported                  the driver does not offer this capability
     ├── BadConfiguration              the driver's settings cannot work (bad URI, ...)
@@ -70,6 +73,13 @@ class ClaimDoesNotExist(DoesNotExist):
         self.claim_id = claim_id
         self.queue = queue
         self.project = project
+
+
+class SubscriptionDoesNotExist(DoesNotExist):
+    def __init__(self, subscription_id: str) -> None:
+        # The original's wording: neither queue nor project is named.
+        super().__init__(f"Subscription {subscription_id} does not exist")
+        self.subscription_id = subscription_id
 
 
 class NotPermitted(StorageError):
@@ -137,6 +147,18 @@ class QueueMoving(Conflict):
     def __init__(self, name: str, project: str | None) -> None:
         super().__init__(f"Queue {name} of project {_project_text(project)} is moving")
         self.name = name
+        self.project = project
+
+
+class SubscriptionAlreadyExists(Conflict):
+    def __init__(self, subscriber: str, queue: str, project: str | None) -> None:
+        # The original's wording.
+        super().__init__(
+            "Such subscription already exists. Subscriptions are unique by project + queue "
+            "+ subscriber URI."
+        )
+        self.subscriber = subscriber
+        self.queue = queue
         self.project = project
 
 

@@ -18,6 +18,15 @@ Layout (``D`` is the ``database`` option of the driver's group)::
         index expires (e): ``gc``
         index purge (x) TTL, expireAfterSeconds=0: MongoDB's own purge
 
+    D_queues.subscriptions     one document per subscription (API v2)
+        {_id: subscription id, p, q: queue name, u: subscriber, t: ttl, cr: created,
+         e: expires, x: purge-after (datetime), o: options (JSON text), c: confirmed}
+        index project_queue_subscriber (p, q, u) unique: one live subscription per
+              subscriber and queue (an expired one that clashes is deleted first)
+        index project_queue_id (p, q, _id): listing
+        index expires (e): ``gc``
+        index purge (x) TTL, expireAfterSeconds=0: MongoDB's own purge
+
     D.pools, D.catalogue       management store (see ``pools``)
 
 Markers and posting. ``k`` of a queue is its next marker *and* the watermark of what is
@@ -37,8 +46,9 @@ that lost every candidate to another selects again, with bounded back-off.
 
 Time comes only from ``Store.clock``. The one exception is ``x``, the TTL index's field:
 MongoDB's TTL monitor compares it with the server's real time, so it is set to
-``wall time + (expires - now) + EXPIRY_MARGIN``, a real-time safety net that never removes
-a message before the semantics (read-time filtering on ``e``) have made it invisible.
+``wall time + (expires - now) + EXPIRY_MARGIN`` (at most the year 9999), a real-time safety
+net that never removes a message or subscription before the semantics (read-time filtering
+on ``e``) have made it invisible.
 
 Messages are spread over ``partitions`` databases by a CRC-32 of project and queue name. The
 count must never change after deployment: queues would look for their messages in the wrong
@@ -62,7 +72,7 @@ from zaqar.storage.mongodb import transfer
 from zaqar.storage.mongodb.claims import ClaimController
 from zaqar.storage.mongodb.messages import MessageController
 from zaqar.storage.mongodb.pools import CatalogueController, FlavorsController, PoolsController
-from zaqar.storage.mongodb.queues import QueueController
+from zaqar.storage.mongodb.queues import QueueController, SubscriptionController
 from zaqar.storage.mongodb.store import ControlLayout, MessageLayout, Store
 
 
@@ -113,6 +123,7 @@ class DataDriver(base.DataDriver):
         self._queues = QueueController(self.store, self.layout)
         self._messages = MessageController(self.store, self.layout)
         self._claims = ClaimController(self.store, self.layout)
+        self._subscriptions = SubscriptionController(self.store, self.layout)
 
     @property
     def capabilities(self) -> frozenset[base.Capability]:
@@ -138,6 +149,10 @@ class DataDriver(base.DataDriver):
     def claim_controller(self) -> ClaimController:
         return self._claims
 
+    @property
+    def subscription_controller(self) -> SubscriptionController:
+        return self._subscriptions
+
     def is_alive(self) -> bool:
         return self.store.ping()
 
@@ -148,11 +163,12 @@ class DataDriver(base.DataDriver):
         transfer.import_queue(self.store, self.layout, name, project, dump)
 
     def gc(self) -> int:
-        """Delete expired messages now (MongoDB's TTL monitor would, an hour later)."""
+        """Delete expired messages and subscriptions now (MongoDB's TTL monitor would, an
+        hour later)."""
         now = self.store.clock()
         removed = 0
-        for messages in self.layout.messages:
-            result = self.store.call(messages.delete_many, {"e": {"$lte": now}})
+        for collection in [*self.layout.messages, self.layout.subscriptions]:
+            result = self.store.call(collection.delete_many, {"e": {"$lte": now}})
             removed += result.deleted_count
         return removed
 

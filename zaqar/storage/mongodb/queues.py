@@ -1,4 +1,5 @@
-"""Queues: one document each, holding metadata, the marker watermark and the posting lock."""
+"""Queues: one document each, holding metadata, the marker watermark and the posting lock;
+and their subscriptions (API v2), one document each (layout in ``driver``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from pymongo import errors as mongo_errors
 
 from zaqar.core import documents, lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, errors, updates
 from zaqar.storage.mongodb.store import Document, MessageLayout, Store, stored_project
 
@@ -120,6 +122,8 @@ class QueueController(base.QueueController):
         # its markers at 1, and the first post whose markers reach a leftover collides with
         # it in the unique index and deletes it (see ``messages``); expiry takes the rest.
         self._store.call(messages.delete_many, key)
+        # Subscriptions may exist without their queue (lazy queues); they go in any case.
+        self._store.call(self._layout.subscriptions.delete_many, key)
         self._store.call(self._layout.queues.delete_one, queue_key(name, project))
 
     def stats(self, name: str, project: str | None = None) -> base.QueueStats:
@@ -146,3 +150,169 @@ class QueueController(base.QueueController):
             return None
         created = float(found["cr"])
         return base.MessageStamp(str(found["_id"]), lifecycle.age(created, now), created)
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+
+#: The fields a subscription is read with.
+SUBSCRIPTION_FIELDS = {"q": 1, "u": 1, "t": 1, "cr": 1, "o": 1, "c": 1}
+
+
+def to_subscription(doc: Document, now: float) -> base.Subscription:
+    return base.Subscription(
+        id=str(doc["_id"]),
+        queue=str(doc["q"]),
+        subscriber=str(doc["u"]),
+        ttl=int(doc["t"]),
+        age=lifecycle.age(float(doc["cr"]), now),
+        options=documents.loads(doc["o"]),
+        confirmed=bool(doc["c"]),
+    )
+
+
+class SubscriptionController(base.SubscriptionController):
+    """The unique index on (project, queue, subscriber) keeps one subscription per
+    subscriber and queue; an expired one that would clash is deleted before its successor
+    is written, so the index only ever refuses a live clash."""
+
+    def __init__(self, store: Store, layout: MessageLayout) -> None:
+        self._store = store
+        self._layout = layout
+
+    def _live(self, queue: str, project: str | None, now: float, **fields: Any) -> Document:
+        return {**message_key(queue, project), **fields, "e": {"$gt": now}}
+
+    def list(
+        self, queue: str, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Subscription]:
+        if limit <= 0 or (marker is not None and not is_id(marker)):
+            return base.Page([], None)
+        now = self._store.clock()
+        query = self._live(queue, project, now)
+        if marker is not None:
+            query["_id"] = {"$gt": marker}
+        found = self._store.find(
+            self._layout.subscriptions,
+            query,
+            SUBSCRIPTION_FIELDS,
+            sort=[("_id", 1)],
+            limit=limit,
+        )
+        items = [to_subscription(doc, now) for doc in found]
+        return base.Page(items, items[-1].id if items else None)
+
+    def get(self, queue: str, subscription_id: str, project: str | None) -> base.Subscription:
+        if is_id(subscription_id):
+            now = self._store.clock()
+            found = self._store.call(
+                self._layout.subscriptions.find_one,
+                self._live(queue, project, now, _id=subscription_id),
+                SUBSCRIPTION_FIELDS,
+            )
+            if found is not None:
+                return to_subscription(found, now)
+        raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def get_with_subscriber(
+        self, queue: str, subscriber: str, project: str | None
+    ) -> base.Subscription | None:
+        now = self._store.clock()
+        found = self._store.call(
+            self._layout.subscriptions.find_one,
+            self._live(queue, project, now, u=subscriber),
+            SUBSCRIPTION_FIELDS,
+        )
+        return None if found is None else to_subscription(found, now)
+
+    def _clear_expired(self, queue: str, project: str | None, subscriber: str, now: float) -> None:
+        self._store.call(
+            self._layout.subscriptions.delete_one,
+            {**message_key(queue, project), "u": subscriber, "e": {"$lte": now}},
+        )
+
+    def create(
+        self,
+        queue: str,
+        subscriber: str,
+        ttl: int,
+        options: dict[str, Any],
+        project: str | None,
+    ) -> str | None:
+        now = self._store.clock()
+        subscription_id = new_id()
+        self._clear_expired(queue, project, subscriber, now)
+        record = {
+            "_id": subscription_id,
+            **message_key(queue, project),
+            "u": subscriber,
+            "t": ttl,
+            "cr": now,
+            "e": now + ttl,
+            "x": self._store.purge_at(now + ttl, now),
+            "o": documents.dumps(options),
+            "c": False,
+        }
+        try:
+            # Not repeated after a lost connection: a second insert would meet the first.
+            self._store.call(self._layout.subscriptions.insert_one, record, retry=False)
+        except mongo_errors.DuplicateKeyError:
+            return None
+        return subscription_id
+
+    def update(
+        self,
+        queue: str,
+        subscription_id: str,
+        project: str | None,
+        *,
+        subscriber: str | None = None,
+        ttl: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        if not is_id(subscription_id):
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+        now = self._store.clock()
+        fields: Document = {}
+        if subscriber is not None:
+            fields["u"] = subscriber
+            self._clear_expired(queue, project, subscriber, now)
+        if ttl is not None:
+            fields.update(t=ttl, e=now + ttl, x=self._store.purge_at(now + ttl, now))
+        if options is not None:
+            fields["o"] = documents.dumps(options)
+        live = self._live(queue, project, now, _id=subscription_id)
+        collection = self._layout.subscriptions
+        if not fields:
+            if self._store.call(collection.count_documents, live) == 0:
+                raise errors.SubscriptionDoesNotExist(subscription_id)
+            return
+        try:
+            result = self._store.call(collection.update_one, live, {"$set": fields})
+        except mongo_errors.DuplicateKeyError as error:
+            assert subscriber is not None
+            raise errors.SubscriptionAlreadyExists(subscriber, queue, project) from error
+        if result.matched_count == 0:
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def confirm(
+        self, queue: str, subscription_id: str, project: str | None, confirmed: bool
+    ) -> None:
+        if is_id(subscription_id):
+            result = self._store.call(
+                self._layout.subscriptions.update_one,
+                self._live(queue, project, self._store.clock(), _id=subscription_id),
+                {"$set": {"c": confirmed}},
+            )
+            if result.matched_count:
+                return
+        raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
+        if is_id(subscription_id):
+            self._store.call(
+                self._layout.subscriptions.delete_one,
+                {**message_key(queue, project), "_id": subscription_id},
+            )
+
+    def delete_all(self, queue: str, project: str | None) -> None:
+        self._store.call(self._layout.subscriptions.delete_many, message_key(queue, project))

@@ -30,6 +30,10 @@ Document = dict[str, Any]
 #: Seconds added to a message's expiry before MongoDB's TTL monitor may purge it.
 EXPIRY_MARGIN = 3600.0
 
+#: The latest moment a BSON date read back as a Python datetime can be (9999-12-31T23:59:59Z):
+#: the TTL index's safety net stops there (Heat subscribes for about 7000 years).
+LATEST_PURGE = 253402300799.0
+
 #: Longest wait, in seconds, between two reconnection attempts.
 MAX_RECONNECT_SLEEP = 1.0
 
@@ -273,8 +277,9 @@ class Store:
         time.sleep(pause + random.uniform(0.0, self.max_retry_jitter))  # noqa: S311
 
     def purge_at(self, expires: float, now: float) -> datetime.datetime:
-        """The TTL index's value for a message expiring at ``expires`` (store clock)."""
-        seconds = self.wall() + max(expires - now, 0.0) + EXPIRY_MARGIN
+        """The TTL index's value for a message or subscription expiring at ``expires``
+        (store clock)."""
+        seconds = min(self.wall() + max(expires - now, 0.0) + EXPIRY_MARGIN, LATEST_PURGE)
         moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
         # BSON dates are UTC; naive values are what pymongo (and mongomock) read back.
         return moment.replace(tzinfo=None)
@@ -306,6 +311,7 @@ class MessageLayout:
             store.collection(f"{store.database}_messages_p{n}", "messages")
             for n in range(partitions)
         ]
+        self.subscriptions = store.collection(f"{store.database}_queues", "subscriptions")
         store.call(self._ensure_indexes)
 
     def _ensure_indexes(self) -> None:
@@ -317,6 +323,16 @@ class MessageLayout:
             _index(messages, "queue_claim_expiry", [("p", 1), ("q", 1), ("c.e", 1)])
             _index(messages, "expires", [("e", 1)])
             _index(messages, "purge", [("x", 1)], expireAfterSeconds=0)
+        subscriptions = self.subscriptions
+        _index(
+            subscriptions,
+            "project_queue_subscriber",
+            [("p", 1), ("q", 1), ("u", 1)],
+            unique=True,
+        )
+        _index(subscriptions, "project_queue_id", [("p", 1), ("q", 1), ("_id", 1)])
+        _index(subscriptions, "expires", [("e", 1)])
+        _index(subscriptions, "purge", [("x", 1)], expireAfterSeconds=0)
 
     def messages_of(self, project: str | None, queue: str) -> Collection[Document]:
         return self.messages[partition_of(project, queue, self.partitions)]

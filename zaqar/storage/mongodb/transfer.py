@@ -28,11 +28,28 @@ def export_queue(
     messages = store.find(
         layout.messages_of(project, name), visible(name, project, committed, now), sort=[("k", 1)]
     )
+    subscriptions = store.find(
+        layout.subscriptions,
+        {**message_key(name, project), "e": {"$gt": now}},
+        sort=[("_id", 1)],
+    )
     return base.QueueDump(
         metadata=documents.loads(found["m"]),
         created=float(found["cr"]),
         next_marker=committed,
         messages=[_stored(doc) for doc in messages],
+        subscriptions=[
+            base.StoredSubscription(
+                id=str(doc["_id"]),
+                subscriber=str(doc["u"]),
+                ttl=int(doc["t"]),
+                created=float(doc["cr"]),
+                expires=float(doc["e"]),
+                options=str(doc["o"]),
+                confirmed=bool(doc["c"]),
+            )
+            for doc in subscriptions
+        ],
     )
 
 
@@ -64,6 +81,7 @@ def import_queue(
     # Messages first, then the queue: a copy left half-way has no queue, so it is never
     # served, and the next import starts by removing it.
     store.call(collection.delete_many, message_key(name, project))
+    store.call(layout.subscriptions.delete_many, message_key(name, project))
     store.call(layout.queues.delete_one, queue_key(name, project))
     records = [
         {
@@ -89,6 +107,22 @@ def import_queue(
     ]
     for start in range(0, len(records), IMPORT_BATCH):
         store.call(collection.insert_many, records[start : start + IMPORT_BATCH], ordered=True)
+    subscribed = [
+        {
+            "_id": subscription.id,
+            **message_key(name, project),
+            "u": subscription.subscriber,
+            "t": subscription.ttl,
+            "cr": subscription.created,
+            "e": subscription.expires,
+            "x": store.purge_at(subscription.expires, now),
+            "o": subscription.options,
+            "c": subscription.confirmed,
+        }
+        for subscription in dump.subscriptions
+    ]
+    if subscribed:
+        store.call(layout.subscriptions.insert_many, subscribed, ordered=True)
     store.call(
         layout.queues.insert_one,
         {

@@ -183,7 +183,8 @@ class _Expiring:
 
 
 class DataDriver(base.DataDriver):
-    """Routes every queue, message and claim call to the pool that holds the queue."""
+    """Routes every queue, message, claim and subscription call to the pool that holds the
+    queue."""
 
     def __init__(self, conf: cfg.ConfigOpts, control: base.ControlDriver) -> None:
         super().__init__(conf, control)
@@ -201,6 +202,7 @@ class DataDriver(base.DataDriver):
         self._queues = QueueController(self)
         self._messages = MessageController(self)
         self._claims = ClaimController(self)
+        self._subscriptions = SubscriptionController(self)
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -313,6 +315,10 @@ class DataDriver(base.DataDriver):
     @property
     def claim_controller(self) -> ClaimController:
         return self._claims
+
+    @property
+    def subscription_controller(self) -> SubscriptionController:
+        return self._subscriptions
 
     def is_alive(self) -> bool:
         """The management store and every pool answer."""
@@ -602,6 +608,125 @@ class ClaimController(base.ClaimController):
             project,
             queue,
             lambda driver: driver.claim_controller.delete(queue, claim_id, project),
+            lambda: None,
+            writes=True,
+        )
+
+
+class SubscriptionController(base.SubscriptionController):
+    """Subscriptions live on their queue's pool, and move with it. A queue the catalogue
+    does not know has none: reads find nothing and ``create`` raises QueueDoesNotExist, as
+    a post does (API v2 creates the queue first)."""
+
+    def __init__(self, pooled: DataDriver) -> None:
+        self._pooled = pooled
+
+    def list(
+        self, queue: str, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Subscription]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.list(queue, project, marker, limit),
+            lambda: base.Page([], None),
+        )
+
+    def get(self, queue: str, subscription_id: str, project: str | None) -> base.Subscription:
+        def missing() -> base.Subscription:
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.get(queue, subscription_id, project),
+            missing,
+        )
+
+    def get_with_subscriber(
+        self, queue: str, subscriber: str, project: str | None
+    ) -> base.Subscription | None:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.get_with_subscriber(
+                queue, subscriber, project
+            ),
+            lambda: None,
+        )
+
+    def create(
+        self,
+        queue: str,
+        subscriber: str,
+        ttl: int,
+        options: dict[str, Any],
+        project: str | None,
+    ) -> str | None:
+        def create(driver: base.DataDriver) -> str | None:
+            # A pool's store takes subscriptions of any queue; the check makes a stale
+            # cached placement look again (``route``) instead of subscribing on a pool the
+            # queue has left.
+            if not driver.queue_controller.exists(queue, project):
+                raise errors.QueueDoesNotExist(queue, project)
+            return driver.subscription_controller.create(queue, subscriber, ttl, options, project)
+
+        return self._pooled.route(
+            project, queue, create, lambda: _missing_queue(queue, project), writes=True
+        )
+
+    def update(
+        self,
+        queue: str,
+        subscription_id: str,
+        project: str | None,
+        *,
+        subscriber: str | None = None,
+        ttl: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        def missing() -> None:
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.update(
+                queue, subscription_id, project, subscriber=subscriber, ttl=ttl, options=options
+            ),
+            missing,
+            writes=True,
+        )
+
+    def confirm(
+        self, queue: str, subscription_id: str, project: str | None, confirmed: bool
+    ) -> None:
+        def missing() -> None:
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.confirm(
+                queue, subscription_id, project, confirmed
+            ),
+            missing,
+            writes=True,
+        )
+
+    def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.delete(queue, subscription_id, project),
+            lambda: None,
+            writes=True,
+        )
+
+    def delete_all(self, queue: str, project: str | None) -> None:
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.subscription_controller.delete_all(queue, project),
             lambda: None,
             writes=True,
         )

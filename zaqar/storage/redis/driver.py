@@ -21,7 +21,7 @@ from zaqar.storage.redis import transfer
 from zaqar.storage.redis.claims import ClaimController
 from zaqar.storage.redis.messages import MessageController
 from zaqar.storage.redis.pools import CatalogueController, FlavorsController, PoolsController
-from zaqar.storage.redis.queues import QueueController
+from zaqar.storage.redis.queues import QueueController, SubscriptionController
 from zaqar.storage.redis.store import open_store
 
 #: Expired messages ``gc`` removes per script call on one queue.
@@ -66,6 +66,7 @@ class DataDriver(base.DataDriver):
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
+        self._subscriptions = SubscriptionController(self.store)
 
     @property
     def capabilities(self) -> frozenset[base.Capability]:
@@ -90,6 +91,10 @@ class DataDriver(base.DataDriver):
     def claim_controller(self) -> ClaimController:
         return self._claims
 
+    @property
+    def subscription_controller(self) -> SubscriptionController:
+        return self._subscriptions
+
     def is_alive(self) -> bool:
         return self.store.is_alive()
 
@@ -100,7 +105,9 @@ class DataDriver(base.DataDriver):
         transfer.import_queue(self.store, name, project, dump)
 
     def gc(self) -> int:
-        """Trim the indexes of every queue of expired messages; returns how many went."""
+        """Trim the indexes of every queue of expired messages and subscriptions; returns how
+        many went. (Subscriptions of a queue that has no hash, which ``gc`` cannot find, go
+        with their keys' PEXPIRE.)"""
         removed = 0
         with self.store.talking() as client:
             members: Sequence[str] = list(client.sscan_iter(self.store.all_queues, count=500))
@@ -108,6 +115,11 @@ class DataDriver(base.DataDriver):
             keys = self.store.keys_of_member(member)
             while True:
                 count = self.store.trim(keys, GC_BATCH)
+                removed += count
+                if count < GC_BATCH:
+                    break
+            while True:
+                count = self._subscriptions.trim(keys, GC_BATCH)
                 removed += count
                 if count < GC_BATCH:
                     break

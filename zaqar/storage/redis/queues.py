@@ -1,4 +1,6 @@
-"""Queues: a hash each, listed per project by a lexicographic sorted set."""
+"""Queues: a hash each, listed per project by a lexicographic sorted set; and their
+subscriptions (API v2), a hash each, indexed per queue by id, expiry and subscriber (see
+``scripts``)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from zaqar.core import documents, lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, doubts, errors, updates
 from zaqar.storage.redis import scripts
-from zaqar.storage.redis.store import Store
+from zaqar.storage.redis.store import QueueKeys, Store, ms
 
 
 @contextlib.contextmanager
@@ -145,7 +148,8 @@ class QueueController(base.QueueController):
         partly = doubts.queue_partly_deleted(name)
         with _finishing(partly):
             self._index("SREM", self._store.all_queues, keys.member)
-            self._store.change(scripts.DELETE_QUEUE, keys, self._store.clock(), doubt=partly)
+            # The subscriptions go too, even of a queue that has no hash (lazy queues).
+            self._store.delete_queue(keys, self._store.clock(), partly)
 
     def stats(self, name: str, project: str | None = None) -> base.QueueStats:
         now = self._store.clock()
@@ -164,4 +168,172 @@ class QueueController(base.QueueController):
             newest = base.MessageStamp(newest_id, lifecycle.age(created, now), created)
         return base.QueueStats(
             free=int(total) - int(claimed), claimed=int(claimed), oldest=oldest, newest=newest
+        )
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+
+#: What ``scripts.UPDATE_SUBSCRIPTION`` answers.
+_MISSING = 0
+_TAKEN = -1
+
+
+def to_subscription(values: Any, queue: str, now: float) -> base.Subscription:
+    """A subscription from its hash's fields in ``scripts.SUBSCRIPTION_FIELDS`` order."""
+    id_, subscriber, ttl, created, _expires, options, confirmed = values
+    return base.Subscription(
+        id=id_,
+        queue=queue,
+        subscriber=subscriber,
+        ttl=int(ttl),
+        age=lifecycle.age(float(created), now),
+        options=documents.loads(options),
+        confirmed=confirmed == "1",
+    )
+
+
+def _changed(subscription_id: str) -> str:
+    return f"Subscription {subscription_id} may or may not have been changed."
+
+
+class SubscriptionController(base.SubscriptionController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(
+        self, queue: str, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Subscription]:
+        if limit <= 0 or (marker is not None and not is_id(marker)):
+            return base.Page([], None)
+        now = self._store.clock()
+        found = self._store.run_subscriptions(
+            scripts.LIST_SUBSCRIPTIONS,
+            self._store.queue_keys(queue, project),
+            now,
+            "-" if marker is None else "(" + marker,
+            limit,
+        )
+        items = [to_subscription(values, queue, now) for values in found or []]
+        return base.Page(items, items[-1].id if items else None)
+
+    def get(self, queue: str, subscription_id: str, project: str | None) -> base.Subscription:
+        if is_id(subscription_id):
+            now = self._store.clock()
+            key = self._store.queue_keys(queue, project).subscription(subscription_id)
+            with self._store.talking() as client:
+                values: Any = client.hmget(key, list(scripts.SUBSCRIPTION_FIELDS))
+            if values[0] is not None and float(values[4]) > now:
+                return to_subscription(values, queue, now)
+        raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def get_with_subscriber(
+        self, queue: str, subscriber: str, project: str | None
+    ) -> base.Subscription | None:
+        now = self._store.clock()
+        found = self._store.run_subscriptions(
+            scripts.FIND_SUBSCRIPTION, self._store.queue_keys(queue, project), now, subscriber
+        )
+        return None if found is None else to_subscription(found, queue, now)
+
+    def create(
+        self,
+        queue: str,
+        subscriber: str,
+        ttl: int,
+        options: dict[str, Any],
+        project: str | None,
+    ) -> str | None:
+        now = self._store.clock()
+        subscription_id = new_id()
+        expires = now + ttl
+        made = self._store.change_subscriptions(
+            scripts.CREATE_SUBSCRIPTION,
+            self._store.queue_keys(queue, project),
+            now,
+            subscription_id,
+            subscriber,
+            ttl,
+            repr(expires),
+            documents.dumps(options),
+            ms(expires - now),
+            doubt=_changed(subscription_id),
+        )
+        return subscription_id if int(made) else None
+
+    def update(
+        self,
+        queue: str,
+        subscription_id: str,
+        project: str | None,
+        *,
+        subscriber: str | None = None,
+        ttl: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        if not is_id(subscription_id):
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+        now = self._store.clock()
+        expires = now + (ttl or 0)
+        done = int(
+            self._store.change_subscriptions(
+                scripts.UPDATE_SUBSCRIPTION,
+                self._store.queue_keys(queue, project),
+                now,
+                subscription_id,
+                subscriber or "",
+                "0" if ttl is None else "1",
+                ttl or 0,
+                repr(expires),
+                ms(expires - now),
+                "0" if options is None else "1",
+                "" if options is None else documents.dumps(options),
+                doubt=_changed(subscription_id),
+            )
+        )
+        if done == _MISSING:
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+        if done == _TAKEN:
+            assert subscriber is not None
+            raise errors.SubscriptionAlreadyExists(subscriber, queue, project)
+
+    def confirm(
+        self, queue: str, subscription_id: str, project: str | None, confirmed: bool
+    ) -> None:
+        if not is_id(subscription_id) or not int(
+            self._store.change_subscriptions(
+                scripts.CONFIRM_SUBSCRIPTION,
+                self._store.queue_keys(queue, project),
+                self._store.clock(),
+                subscription_id,
+                "1" if confirmed else "0",
+                doubt=_changed(subscription_id),
+            )
+        ):
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
+        if not is_id(subscription_id):
+            return
+        self._store.change_subscriptions(
+            scripts.DELETE_SUBSCRIPTION,
+            self._store.queue_keys(queue, project),
+            self._store.clock(),
+            subscription_id,
+            doubt=f"Subscription {subscription_id} may or may not have been deleted.",
+        )
+
+    def delete_all(self, queue: str, project: str | None) -> None:
+        self._store.change_subscriptions(
+            scripts.DELETE_SUBSCRIPTIONS,
+            self._store.queue_keys(queue, project),
+            self._store.clock(),
+            doubt=f"The subscriptions of queue {queue} may or may not have been deleted.",
+        )
+
+    def trim(self, keys: QueueKeys, budget: int) -> int:
+        """Remove up to ``budget`` expired subscriptions of a queue; returns how many went."""
+        return int(
+            self._store.run_subscriptions(
+                scripts.TRIM_SUBSCRIPTIONS, keys, self._store.clock(), budget
+            )
         )

@@ -30,6 +30,20 @@ message; absent when it came without one).
 Before anything else, a script trims up to ``TRIM_BUDGET`` expired messages and lapsed claim
 entries from the indexes, so expired data leaves no garbage behind and the counts the
 indexes give stay exact.
+
+Subscription scripts (API v2) get the queue's three subscription keys instead, and two
+common arguments::
+
+    KEYS[1] subscription ids        sorted set, all scored 0 (listing in byte order of id)
+    KEYS[2] subscription expiries   sorted set, id scored by expiry (UNIX seconds)
+    KEYS[3] subscribers             hash, subscriber URI -> id of its subscription
+    ARGV[1] now
+    ARGV[2] subscription key prefix (+ id = the subscription hash)
+
+Subscription hash fields: id, u (subscriber), t (ttl), cr (created), e (expires), o (options
+JSON), c (confirmed: '1' or '0'). A subscriber entry may outlive its subscription (which the
+real-time safety net PEXPIREd); a subscription that is missing or expired never holds its
+subscriber. The subscription scripts trim up to 100 expired subscriptions first.
 """
 
 from __future__ import annotations
@@ -165,10 +179,16 @@ return 0
 """
 )
 
+# KEYS[6..8] the queue's subscription keys, ARGV[4] the subscription key prefix: the
+# queue's subscriptions go with it. Returns how many messages went.
 DELETE_QUEUE = (
     GUARD
     + _COMMON
     + """
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
+  redis.call('DEL', ARGV[4] .. sid)
+end
+redis.call('DEL', KEYS[6], KEYS[7], KEYS[8])
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
 local claims = {}
 for _, id in ipairs(ids) do
@@ -457,3 +477,176 @@ for i = 5, #ARGV do
 end
 return {receipt, present}
 """
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+
+#: Fields read for a subscription, in this order.
+SUBSCRIPTION_FIELDS = ("id", "u", "t", "cr", "e", "o", "c")
+
+_SUBSCRIPTIONS = """
+local now = tonumber(ARGV[1])
+local SUBSCRIPTION_FIELDS = {'id', 'u', 't', 'cr', 'e', 'o', 'c'}
+
+-- The live subscription's record, or nil.
+local function read(id)
+  local rec = redis.call('HMGET', ARGV[2] .. id, unpack(SUBSCRIPTION_FIELDS))
+  if rec[1] and tonumber(rec[5]) > now then return rec end
+  return nil
+end
+
+local function unsubscribe(id)
+  local subscriber = redis.call('HGET', ARGV[2] .. id, 'u')
+  if subscriber and redis.call('HGET', KEYS[3], subscriber) == id then
+    redis.call('HDEL', KEYS[3], subscriber)
+  end
+  redis.call('DEL', ARGV[2] .. id)
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+
+local function trim(budget)
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, budget)
+  for _, id in ipairs(gone) do unsubscribe(id) end
+  return #gone
+end
+
+-- The indexes live as long as the longest-lived subscription needs them: ``ms`` is the
+-- PEXPIRE duration (text, whole milliseconds) of a subscription just written.
+local function keep(ms)
+  for i = 1, 3 do
+    if redis.call('PTTL', KEYS[i]) < tonumber(ms) then redis.call('PEXPIRE', KEYS[i], ms) end
+  end
+end
+"""
+
+# ARGV[3] budget. Returns how many expired subscriptions went.
+TRIM_SUBSCRIPTIONS = (
+    _SUBSCRIPTIONS
+    + """
+return trim(tonumber(ARGV[3]))
+"""
+)
+
+# ARGV[3] where to start ('-' or '(' followed by the marker), ARGV[4] limit. Returns the
+# records of the live subscriptions, in byte order of id.
+LIST_SUBSCRIPTIONS = (
+    _SUBSCRIPTIONS
+    + """
+trim(100)
+local out = {}
+local limit = tonumber(ARGV[4])
+local cursor = ARGV[3]
+while #out < limit do
+  local ids = redis.call('ZRANGEBYLEX', KEYS[1], cursor, '+', 'LIMIT', 0, limit - #out)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    cursor = '(' .. id
+    local rec = read(id)
+    if rec then
+      out[#out + 1] = rec
+    elseif redis.call('EXISTS', ARGV[2] .. id) == 0 then
+      unsubscribe(id)
+    end
+  end
+end
+return out
+"""
+)
+
+# ARGV[3] subscriber. Returns the record of its live subscription, or nil.
+FIND_SUBSCRIPTION = (
+    _SUBSCRIPTIONS
+    + """
+local id = redis.call('HGET', KEYS[3], ARGV[3])
+if not id then return nil end
+local rec = read(id)
+if rec and rec[2] == ARGV[3] then return rec end
+return nil
+"""
+)
+
+# ARGV[3] id, ARGV[4] subscriber, ARGV[5] ttl, ARGV[6] expires, ARGV[7] options JSON,
+# ARGV[8] pexpire ms. Returns 1 when made, 0 when the subscriber has a live subscription.
+CREATE_SUBSCRIPTION = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+trim(100)
+local held = redis.call('HGET', KEYS[3], ARGV[4])
+if held and read(held) then return 0 end
+local key = ARGV[2] .. ARGV[3]
+redis.call('HSET', key, 'id', ARGV[3], 'u', ARGV[4], 't', ARGV[5], 'cr', ARGV[1],
+           'e', ARGV[6], 'o', ARGV[7], 'c', '0')
+redis.call('PEXPIRE', key, ARGV[8])
+redis.call('ZADD', KEYS[1], 0, ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[4], ARGV[3])
+keep(ARGV[8])
+return 1
+"""
+)
+
+# ARGV[3] id, ARGV[4] new subscriber ('' to keep it), ARGV[5] '1' to set the ttl, ARGV[6]
+# ttl, ARGV[7] expires, ARGV[8] pexpire ms, ARGV[9] '1' to set the options, ARGV[10] options
+# JSON. Returns 1 when changed, 0 when the subscription is missing, -1 when another live
+# subscription has the new subscriber (nothing changed then).
+UPDATE_SUBSCRIPTION = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+trim(100)
+local id = ARGV[3]
+local key = ARGV[2] .. id
+local rec = read(id)
+if not rec then return 0 end
+if ARGV[4] ~= '' and ARGV[4] ~= rec[2] then
+  local held = redis.call('HGET', KEYS[3], ARGV[4])
+  if held and held ~= id and read(held) then return -1 end
+  if redis.call('HGET', KEYS[3], rec[2]) == id then redis.call('HDEL', KEYS[3], rec[2]) end
+  redis.call('HSET', KEYS[3], ARGV[4], id)
+  redis.call('HSET', key, 'u', ARGV[4])
+end
+if ARGV[5] == '1' then
+  redis.call('HSET', key, 't', ARGV[6], 'e', ARGV[7])
+  redis.call('ZADD', KEYS[2], ARGV[7], id)
+  redis.call('PEXPIRE', key, ARGV[8])
+  keep(ARGV[8])
+end
+if ARGV[9] == '1' then redis.call('HSET', key, 'o', ARGV[10]) end
+return 1
+"""
+)
+
+# ARGV[3] id, ARGV[4] '1' (confirmed) or '0'. Returns 0 when the subscription is missing.
+CONFIRM_SUBSCRIPTION = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+if not read(ARGV[3]) then return 0 end
+redis.call('HSET', ARGV[2] .. ARGV[3], 'c', ARGV[4])
+return 1
+"""
+)
+
+# ARGV[3] id. Returns 0.
+DELETE_SUBSCRIPTION = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+unsubscribe(ARGV[3])
+return 0
+"""
+)
+
+# Deletes every subscription of the queue. Returns how many there were.
+DELETE_SUBSCRIPTIONS = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, id in ipairs(ids) do redis.call('DEL', ARGV[2] .. id) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return #ids
+"""
+)

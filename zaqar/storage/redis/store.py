@@ -10,12 +10,19 @@ Key layout (``P`` is the ``prefix`` option, ``T`` the queue's hash tag)::
     P:msg:T:<id>     hash        one message (fields in ``scripts``), PEXPIREd
     P:msg:T:<id>:posted  string  a post's receipt (its first message's id), PEXPIREd
     P:cl:T:<claim>   sorted set  message ids a claim took, scored by marker, PEXPIREd
+    P:s:T            sorted set  subscription ids, all scored 0 (byte order)
+    P:se:T           sorted set  subscription ids scored by expiry
+    P:su:T           hash        subscriber URI -> subscription id
+    P:sub:T:<id>     hash        one subscription (fields in ``scripts``), PEXPIREd
     P:queues:{p}     sorted set  the names of project p's queues, all scored 0 (byte order)
     P:all            set         every queue as ``p/n``, for ``gc``
 
 ``T`` is ``{p/n}`` where ``p`` and ``n`` are the project and queue name percent-encoded with
 nothing left safe, so names may hold any character (dots included) and every key of one queue
 lies in one cluster slot. The global project (None) is the empty string, as in the SQL store.
+A queue's subscriptions share its tag but not its hash: they may exist before the queue does
+(lazy queues). Their three index keys are PEXPIREd as long as their longest-lived subscription
+needs them, so subscriptions of a queue nobody uses any more go by themselves.
 
 Time comes only from ``Store.clock`` and reaches the scripts as an argument; Redis TIME is
 used only by the deadline guard of the scripts that change data (``scripts.GUARD``). PEXPIRE
@@ -414,10 +421,21 @@ class QueueKeys:
     project_index: str
     name: str
     member: str
+    subscription_ids: str
+    subscription_expiries: str
+    subscribers: str
+    subscription_prefix: str
 
     @property
     def keys(self) -> list[str]:
         return [self.queue, self.markers, self.expiries, self.claimed, self.claims]
+
+    @property
+    def subscription_keys(self) -> list[str]:
+        return [self.subscription_ids, self.subscription_expiries, self.subscribers]
+
+    def subscription(self, subscription_id: str) -> str:
+        return self.subscription_prefix + subscription_id
 
     def message(self, message_id: str) -> str:
         return self.message_prefix + message_id
@@ -489,6 +507,10 @@ class Store:
             project_index=f"{self.prefix}:queues:{{{escaped}}}",
             name=name,
             member=member,
+            subscription_ids=f"{p}:s:{tag}",
+            subscription_expiries=f"{p}:se:{tag}",
+            subscribers=f"{p}:su:{tag}",
+            subscription_prefix=f"{p}:sub:{tag}:",
         )
 
     def project_index(self, project: str | None) -> str:
@@ -510,6 +532,33 @@ class Store:
     def change(self, lua: str, keys: QueueKeys, now: float, *args: object, doubt: str) -> Any:
         """Run a guarded script of ``scripts`` on a queue; see ``eval_change``."""
         return self.eval_change(lua, keys.keys, self._common(keys, now, args), doubt)
+
+    def delete_queue(self, keys: QueueKeys, now: float, doubt: str) -> Any:
+        """Delete the queue's keys, its subscriptions' included, in one guarded script."""
+        return self.eval_change(
+            scripts.DELETE_QUEUE,
+            [*keys.keys, *keys.subscription_keys],
+            [*self._common(keys, now, ()), keys.subscription_prefix],
+            doubt,
+        )
+
+    def run_subscriptions(self, lua: str, keys: QueueKeys, now: float, *args: object) -> Any:
+        """Run a subscription script of ``scripts`` that changes nothing (or only trims
+        expired subscriptions) on a queue's subscription keys."""
+        return self.eval(
+            lua, keys.subscription_keys, [repr(float(now)), keys.subscription_prefix, *args]
+        )
+
+    def change_subscriptions(
+        self, lua: str, keys: QueueKeys, now: float, *args: object, doubt: str
+    ) -> Any:
+        """Run a guarded subscription script of ``scripts``; see ``eval_change``."""
+        return self.eval_change(
+            lua,
+            keys.subscription_keys,
+            [repr(float(now)), keys.subscription_prefix, *args],
+            doubt,
+        )
 
     def eval(self, lua: str, keys: Sequence[str], args: Sequence[object]) -> Any:
         """Run a script on ``keys`` (which must share one slot) with ``args``."""

@@ -13,7 +13,7 @@ from typing import Any
 from zaqar.core import documents
 from zaqar.storage import base, errors
 from zaqar.storage.redis import scripts
-from zaqar.storage.redis.store import EXPIRY_MARGIN, Store, ms
+from zaqar.storage.redis.store import EXPIRY_MARGIN, QueueKeys, Store, ms
 
 #: Messages read or written per round trip.
 BATCH = 500
@@ -54,19 +54,50 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                         checksum=record["cs"],
                     )
                 )
+        subscriptions = _export_subscriptions(client, keys, now)
     return base.QueueDump(
         metadata=documents.loads(queue["m"]),
         created=float(queue["cr"]),
         next_marker=int(queue["n"]) + 1,
         messages=messages,
+        subscriptions=subscriptions,
     )
+
+
+def _export_subscriptions(
+    client: Any, keys: QueueKeys, now: float
+) -> list[base.StoredSubscription]:
+    ids: list[str] = client.zrange(keys.subscription_ids, 0, -1)
+    found: list[base.StoredSubscription] = []
+    for start in range(0, len(ids), BATCH):
+        with client.pipeline(transaction=False) as pipe:
+            for subscription_id in ids[start : start + BATCH]:
+                pipe.hmget(keys.subscription(subscription_id), list(scripts.SUBSCRIPTION_FIELDS))
+            replies = pipe.execute()
+        for values in replies:
+            record = dict(zip(scripts.SUBSCRIPTION_FIELDS, values, strict=True))
+            if record["id"] is None or float(record["e"]) <= now:
+                continue
+            found.append(
+                base.StoredSubscription(
+                    id=record["id"],
+                    subscriber=record["u"],
+                    ttl=int(record["t"]),
+                    created=float(record["cr"]),
+                    expires=float(record["e"]),
+                    options=record["o"],
+                    confirmed=record["c"] == "1",
+                )
+            )
+    return found
 
 
 def import_queue(store: Store, name: str, project: str | None, dump: base.QueueDump) -> None:
     now = store.clock()
     keys = store.queue_keys(name, project)
     try:
-        store.change(scripts.DELETE_QUEUE, keys, now, doubt="An earlier partial copy may remain.")
+        # Subscriptions too: the dump's replace whatever the queue had here.
+        store.delete_queue(keys, now, "An earlier partial copy may remain.")
     except errors.OutcomeUnknown as error:
         # The move fails and the queue stays on its pool, which is all a client can see.
         raise errors.ServiceUnavailable("the target pool did not answer") from error
@@ -84,6 +115,8 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
                                 claim_ends.get(message.claim_id, end), end
                             )
                 pipe.execute()
+        # Before the queue's hash, which comes last.
+        _import_subscriptions(client, keys, dump.subscriptions, now)
         with client.pipeline(transaction=False) as pipe:
             for claim_id, end in claim_ends.items():
                 pipe.pexpire(keys.claim_prefix + claim_id, ms(end - now))
@@ -100,6 +133,39 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
         # The indexes live in other slots, as when a queue is created.
         client.zadd(keys.project_index, {name: 0})
         client.sadd(store.all_queues, keys.member)
+
+
+def _import_subscriptions(
+    client: Any, keys: QueueKeys, subscriptions: list[base.StoredSubscription], now: float
+) -> None:
+    """Write the subscriptions as ``scripts.CREATE_SUBSCRIPTION`` does, with their own ids,
+    times and state; the indexes live as long as the longest-lived needs them."""
+    live = [subscription for subscription in subscriptions if subscription.expires > now]
+    if not live:
+        return
+    with client.pipeline(transaction=False) as pipe:
+        for subscription in live:
+            key = keys.subscription(subscription.id)
+            pipe.hset(
+                key,
+                mapping={
+                    "id": subscription.id,
+                    "u": subscription.subscriber,
+                    "t": subscription.ttl,
+                    "cr": repr(subscription.created),
+                    "e": repr(subscription.expires),
+                    "o": subscription.options,
+                    "c": "1" if subscription.confirmed else "0",
+                },
+            )
+            pipe.pexpire(key, ms(subscription.expires - now))
+            pipe.zadd(keys.subscription_ids, {subscription.id: 0})
+            pipe.zadd(keys.subscription_expiries, {subscription.id: subscription.expires})
+            pipe.hset(keys.subscribers, subscription.subscriber, subscription.id)
+        longest = ms(max(subscription.expires for subscription in live) - now)
+        for index in keys.subscription_keys:
+            pipe.pexpire(index, longest)
+        pipe.execute()
 
 
 def _write_message(pipe: Any, keys: Any, message: base.StoredMessage, now: float, ms: Any) -> None:

@@ -1,5 +1,5 @@
 """The SQL drivers: the store (``store``: engine, failures) and the controllers, put
-together; and the background purge of expired messages."""
+together; and the background purge of expired messages and subscriptions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from zaqar.storage.sqlalchemy import tables, transfer
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.pools import CatalogueController, FlavorsController, PoolsController
-from zaqar.storage.sqlalchemy.queues import QueueController
+from zaqar.storage.sqlalchemy.queues import QueueController, SubscriptionController
 from zaqar.storage.sqlalchemy.store import open_store, ping
 
 LOG = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class DataDriver(base.DataDriver):
         self._queues = QueueController(self.store)
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
+        self._subscriptions = SubscriptionController(self.store)
         self._stop = threading.Event()
         self._purger: threading.Thread | None = None
         if group.purge_interval > 0:
@@ -100,6 +101,10 @@ class DataDriver(base.DataDriver):
     def claim_controller(self) -> ClaimController:
         return self._claims
 
+    @property
+    def subscription_controller(self) -> SubscriptionController:
+        return self._subscriptions
+
     def is_alive(self) -> bool:
         return ping(self.store.engine)
 
@@ -110,20 +115,23 @@ class DataDriver(base.DataDriver):
         transfer.import_queue(self.store, name, project, dump)
 
     def gc(self) -> int:
-        """Delete expired messages in small batches; returns how many went."""
+        """Delete expired messages and subscriptions in small batches; returns how many
+        went."""
+        return sum(self._purge(table) for table in (tables.messages, tables.subscriptions))
+
+    def _purge(self, table: sa.Table) -> int:
         removed = 0
-        m = tables.messages
         while True:
             with self.store.writing() as connection:
                 ids = list(
                     connection.execute(
-                        sa.select(m.c.id)
-                        .where(m.c.expires <= self.store.clock())
+                        sa.select(table.c.id)
+                        .where(table.c.expires <= self.store.clock())
                         .limit(PURGE_BATCH)
                     ).scalars()
                 )
                 if ids:
-                    connection.execute(sa.delete(m).where(m.c.id.in_(ids)))
+                    connection.execute(sa.delete(table).where(table.c.id.in_(ids)))
             removed += len(ids)
             if len(ids) < PURGE_BATCH:
                 return removed
@@ -133,10 +141,10 @@ class DataDriver(base.DataDriver):
             try:
                 removed = self.gc()
             except errors.StorageError as error:
-                LOG.warning("purge of expired messages failed: %s", error)
+                LOG.warning("purge of expired data failed: %s", error)
             else:
                 if removed:
-                    LOG.info("purged %d expired messages", removed)
+                    LOG.info("purged %d expired messages and subscriptions", removed)
 
     def close(self) -> None:
         self._stop.set()

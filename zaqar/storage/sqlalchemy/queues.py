@@ -1,7 +1,16 @@
-"""Queues: one row each, holding metadata and the queue's marker counter."""
+"""Queues: one row each, holding metadata and the queue's marker counter; and their
+subscriptions (API v2).
+
+Subscriptions: one row each, unique per project, queue and subscriber (by its digest). A row
+stays until the purge (``DataDriver.gc``) or a clash removes it once it expired: every read
+leaves expired rows out, and creating (or renaming) a subscription first deletes an expired
+row holding the same subscriber, in the transaction of the insert, so the unique constraint
+only ever refuses a live clash.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,12 +18,14 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from zaqar.core import documents, lifecycle
+from zaqar.core.ids import is_id, new_id
 from zaqar.storage import base, doubts, errors, updates
 from zaqar.storage.sqlalchemy import tables
 from zaqar.storage.sqlalchemy.store import Store
 
 q = tables.queues
 m = tables.messages
+s = tables.subscriptions
 
 
 def stored_project(project: str | None) -> str:
@@ -129,6 +140,10 @@ class QueueController(base.QueueController):
 
     def delete(self, name: str, project: str | None = None) -> None:
         with self._store.writing(doubts.queue_deleted(name)) as connection:
+            # Subscriptions may exist without their queue (lazy queues); they go in any case.
+            connection.execute(
+                sa.delete(s).where(s.c.project == stored_project(project), s.c.queue == name)
+            )
             queue_id = find_queue_id(connection, name, project, lock=self._store.for_update)
             if queue_id is None:
                 return
@@ -162,3 +177,203 @@ class QueueController(base.QueueController):
         return base.QueueStats(
             free=int(total) - int(claimed), claimed=int(claimed), oldest=oldest, newest=newest
         )
+
+
+# -- subscriptions ----------------------------------------------------------------------
+
+#: The columns a subscription is read with.
+COLUMNS = (s.c.id, s.c.queue, s.c.subscriber, s.c.ttl, s.c.created, s.c.options, s.c.confirmed)
+
+
+def digest(subscriber: str) -> str:
+    """What the unique constraint holds for a subscriber: the hex SHA-256 of its UTF-8."""
+    return hashlib.sha256(subscriber.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def of_queue(queue: str, project: str | None) -> sa.ColumnElement[bool]:
+    return sa.and_(s.c.project == stored_project(project), s.c.queue == queue)
+
+
+def to_subscription(row: Any, now: float) -> base.Subscription:
+    return base.Subscription(
+        id=row.id,
+        queue=row.queue,
+        subscriber=row.subscriber,
+        ttl=int(row.ttl),
+        age=lifecycle.age(float(row.created), now),
+        options=documents.loads(row.options),
+        confirmed=bool(row.confirmed),
+    )
+
+
+def _changed(what: str) -> str:
+    return f"Subscription {what} may or may not have been changed."
+
+
+class SubscriptionController(base.SubscriptionController):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(
+        self, queue: str, project: str | None, marker: str | None = None, limit: int = 10
+    ) -> base.Page[base.Subscription]:
+        if limit <= 0 or (marker is not None and not is_id(marker)):
+            return base.Page([], None)
+        now = self._store.clock()
+        query = sa.select(*COLUMNS).where(of_queue(queue, project), s.c.expires > now)
+        if marker is not None:
+            query = query.where(s.c.id > marker)
+        query = query.order_by(s.c.id).limit(limit)
+        with self._store.reading() as connection:
+            rows = connection.execute(query).all()
+        items = [to_subscription(row, now) for row in rows]
+        return base.Page(items, items[-1].id if items else None)
+
+    def get(self, queue: str, subscription_id: str, project: str | None) -> base.Subscription:
+        if is_id(subscription_id):
+            now = self._store.clock()
+            query = sa.select(*COLUMNS).where(
+                of_queue(queue, project), s.c.id == subscription_id, s.c.expires > now
+            )
+            with self._store.reading() as connection:
+                row = connection.execute(query).one_or_none()
+            if row is not None:
+                return to_subscription(row, now)
+        raise errors.SubscriptionDoesNotExist(subscription_id)
+
+    def get_with_subscriber(
+        self, queue: str, subscriber: str, project: str | None
+    ) -> base.Subscription | None:
+        now = self._store.clock()
+        query = sa.select(*COLUMNS).where(
+            of_queue(queue, project),
+            s.c.subscriber_digest == digest(subscriber),
+            s.c.subscriber == subscriber,
+            s.c.expires > now,
+        )
+        with self._store.reading() as connection:
+            row = connection.execute(query).one_or_none()
+        return None if row is None else to_subscription(row, now)
+
+    def create(
+        self,
+        queue: str,
+        subscriber: str,
+        ttl: int,
+        options: dict[str, Any],
+        project: str | None,
+    ) -> str | None:
+        now = self._store.clock()
+        subscription_id = new_id()
+        key = digest(subscriber)
+        row: dict[str, Any] = {
+            "id": subscription_id,
+            "project": stored_project(project),
+            "queue": queue,
+            "subscriber": subscriber,
+            "subscriber_digest": key,
+            "ttl": ttl,
+            "created": now,
+            "expires": now + ttl,
+            "options": documents.dumps(options),
+            "confirmed": False,
+        }
+
+        def insert(connection: Connection) -> None:
+            _clear_expired(connection, queue, project, key, now)
+            connection.execute(sa.insert(s).values(**row))
+
+        try:
+            # A deadlock (MySQL's gap locks, when two creates race) is run again; the
+            # second try then meets the first one's row.
+            self._store.write(insert, _changed(subscription_id))
+        except exc.IntegrityError:
+            # A live subscription holds the subscriber (the whole transaction rolled back).
+            return None
+        return subscription_id
+
+    def update(
+        self,
+        queue: str,
+        subscription_id: str,
+        project: str | None,
+        *,
+        subscriber: str | None = None,
+        ttl: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        if not is_id(subscription_id):
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+        now = self._store.clock()
+        values: dict[str, Any] = {}
+        if subscriber is not None:
+            values["subscriber"] = subscriber
+            values["subscriber_digest"] = digest(subscriber)
+        if ttl is not None:
+            values["ttl"] = ttl
+            values["expires"] = now + ttl
+        if options is not None:
+            values["options"] = documents.dumps(options)
+        live = sa.and_(of_queue(queue, project), s.c.id == subscription_id, s.c.expires > now)
+
+        def change(connection: Connection) -> None:
+            if subscriber is not None:
+                _clear_expired(connection, queue, project, values["subscriber_digest"], now)
+            if values:
+                done = connection.execute(sa.update(s).where(live).values(**values)).rowcount
+            else:
+                done = connection.execute(sa.select(sa.func.count()).where(live)).scalar_one()
+            if not done:
+                raise errors.SubscriptionDoesNotExist(subscription_id)
+
+        try:
+            self._store.write(change, _changed(subscription_id))
+        except exc.IntegrityError as error:
+            assert subscriber is not None
+            raise errors.SubscriptionAlreadyExists(subscriber, queue, project) from error
+
+    def confirm(
+        self, queue: str, subscription_id: str, project: str | None, confirmed: bool
+    ) -> None:
+        if not is_id(subscription_id):
+            raise errors.SubscriptionDoesNotExist(subscription_id)
+        statement = (
+            sa.update(s)
+            .where(
+                of_queue(queue, project),
+                s.c.id == subscription_id,
+                s.c.expires > self._store.clock(),
+            )
+            .values(confirmed=confirmed)
+        )
+
+        def change(connection: Connection) -> None:
+            # MySQL counts matched rows here too (SQLAlchemy connects with FOUND_ROWS).
+            if not connection.execute(statement).rowcount:
+                raise errors.SubscriptionDoesNotExist(subscription_id)
+
+        self._store.write(change, _changed(subscription_id))
+
+    def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
+        if not is_id(subscription_id):
+            return
+        statement = sa.delete(s).where(of_queue(queue, project), s.c.id == subscription_id)
+        self._store.write(lambda connection: connection.execute(statement))
+
+    def delete_all(self, queue: str, project: str | None) -> None:
+        statement = sa.delete(s).where(of_queue(queue, project))
+        self._store.write(lambda connection: connection.execute(statement))
+
+
+def _clear_expired(
+    connection: Connection, queue: str, project: str | None, subscriber_digest: str, now: float
+) -> None:
+    """Delete the queue's expired subscription of the subscriber, if there is one, so that
+    the unique constraint lets a live one take its place."""
+    connection.execute(
+        sa.delete(s).where(
+            of_queue(queue, project),
+            s.c.subscriber_digest == subscriber_digest,
+            s.c.expires <= now,
+        )
+    )

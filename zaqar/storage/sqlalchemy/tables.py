@@ -5,6 +5,11 @@ Claims have no table: like the reference driver, a claim lives on the messages i
 Times are UNIX seconds stored as doubles; the global namespace is stored as project ``''``,
 which the API never accepts as a project name.
 
+``subscriptions`` (API v2) belong to a queue by project and name, not by the queue's row:
+a subscription may exist before its queue does (lazy queues). A subscriber URI may be of any
+length, so its uniqueness per queue is kept on a SHA-256 of it (``subscriber_digest``), which
+fits the index limits of every database.
+
 ``pools`` and ``catalogue`` are management data (pooling). The catalogue names its pool
 without a foreign key, because SQLite does not enforce one unless asked on every
 connection; the controllers keep the two consistent under row locks instead.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     Index,
@@ -87,6 +93,30 @@ messages = Table(
     Index("ix_messages_queue_claim", "queue_id", "claim_id"),
     # The purge deletes by expiry.
     Index("ix_messages_expires", "expires"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("project", _Project, nullable=False),
+    Column("queue", _Name, nullable=False),
+    Column("subscriber", Text, nullable=False),
+    # The hex SHA-256 of the subscriber's UTF-8 (``subscriptions.digest``).
+    Column("subscriber_digest", String(64), nullable=False),
+    # Heat asks for 220367260800 seconds: more than an INTEGER holds.
+    Column("ttl", BigInteger, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("expires", Double, nullable=False),
+    Column("options", _Document, nullable=False),
+    Column("confirmed", Boolean, nullable=False),
+    # One live subscription per subscriber and queue; an expired one that clashes is
+    # deleted in the transaction that inserts its successor.
+    UniqueConstraint("project", "queue", "subscriber_digest", name="uq_subscriptions_subscriber"),
+    # Listing pages through a queue's subscriptions by id.
+    Index("ix_subscriptions_queue_id", "project", "queue", "id"),
+    # The purge deletes by expiry.
+    Index("ix_subscriptions_expires", "expires"),
 )
 
 pools = Table(

@@ -10,11 +10,12 @@ from sqlalchemy.engine import Connection
 from zaqar.core import documents
 from zaqar.storage import base, errors
 from zaqar.storage.sqlalchemy import tables
-from zaqar.storage.sqlalchemy.queues import find_queue_id, stored_project
+from zaqar.storage.sqlalchemy.queues import digest, find_queue_id, stored_project
 from zaqar.storage.sqlalchemy.store import Store
 
 q = tables.queues
 m = tables.messages
+s = tables.subscriptions
 
 #: Rows inserted per statement when a queue is imported.
 IMPORT_BATCH = 500
@@ -32,6 +33,11 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
             raise errors.QueueDoesNotExist(name, project)
         rows = connection.execute(
             sa.select(m).where(m.c.queue_id == row.id, m.c.expires > now).order_by(m.c.marker)
+        ).all()
+        subscribed = connection.execute(
+            sa.select(s)
+            .where(s.c.project == stored_project(project), s.c.queue == name, s.c.expires > now)
+            .order_by(s.c.id)
         ).all()
     return base.QueueDump(
         metadata=documents.loads(row.metadata),
@@ -55,11 +61,26 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
             )
             for message in rows
         ],
+        subscriptions=[
+            base.StoredSubscription(
+                id=subscription.id,
+                subscriber=subscription.subscriber,
+                ttl=int(subscription.ttl),
+                created=float(subscription.created),
+                expires=float(subscription.expires),
+                options=subscription.options,
+                confirmed=bool(subscription.confirmed),
+            )
+            for subscription in subscribed
+        ],
     )
 
 
 def import_queue(store: Store, name: str, project: str | None, dump: base.QueueDump) -> None:
+    owner = stored_project(project)
+
     def work(connection: Connection) -> None:
+        connection.execute(sa.delete(s).where(s.c.project == owner, s.c.queue == name))
         existing = find_queue_id(connection, name, project, lock=store.for_update)
         if existing is not None:
             connection.execute(sa.delete(m).where(m.c.queue_id == existing))
@@ -96,5 +117,22 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
         ]
         for start in range(0, len(rows), IMPORT_BATCH):
             connection.execute(sa.insert(m), rows[start : start + IMPORT_BATCH])
+        subscribed: list[dict[str, Any]] = [
+            {
+                "id": subscription.id,
+                "project": owner,
+                "queue": name,
+                "subscriber": subscription.subscriber,
+                "subscriber_digest": digest(subscription.subscriber),
+                "ttl": subscription.ttl,
+                "created": subscription.created,
+                "expires": subscription.expires,
+                "options": subscription.options,
+                "confirmed": subscription.confirmed,
+            }
+            for subscription in dump.subscriptions
+        ]
+        if subscribed:
+            connection.execute(sa.insert(s), subscribed)
 
     store.write(work)
