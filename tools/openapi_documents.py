@@ -434,6 +434,71 @@ def _claims(version: Version) -> JSON:
     }
 
 
+def _subscriptions(version: Version) -> JSON:
+    collection = version.prefix + "/queues/{queue_name}/subscriptions"
+    one = collection + "/{subscription_id}"
+    return {
+        collection: {
+            "get": version.operation(
+                "listSubscriptions",
+                "The queue's subscriptions, a page at a time",
+                "subscriptions",
+                {"200": answer("A page (empty for a missing queue).", schema("SubscriptionList"))},
+                ("QueueName", "Marker", "SubscriptionLimit"),
+            ),
+            "post": version.operation(
+                "createSubscription",
+                "Subscribe to the queue (creating the queue when missing)",
+                "subscriptions",
+                {"201": answer("Subscribed.", schema("SubscriptionCreated"), LOCATION)},
+                ("QueueName",),
+                ("409", "413"),
+                "Unique per project, queue and subscriber: the same again answers the existing "
+                "id while it is unconfirmed, 409 once confirmed.",
+                body(schema("NewSubscription"), required=False),
+            ),
+        },
+        one: {
+            "get": version.operation(
+                "getSubscription",
+                "A subscription",
+                "subscriptions",
+                {"200": answer("The subscription.", schema("Subscription"))},
+                ("QueueName", "SubscriptionId"),
+                ("404",),
+            ),
+            "patch": version.operation(
+                "updateSubscription",
+                "Change a subscription's subscriber, ttl or options",
+                "subscriptions",
+                {"204": answer("Changed.", headers=LOCATION)},
+                ("QueueName", "SubscriptionId"),
+                ("404", "409", "413"),
+                "A null value changes nothing; a new ttl counts from now.",
+                body(schema("SubscriptionUpdate"), required=False),
+            ),
+            "delete": version.operation(
+                "deleteSubscription",
+                "Delete a subscription (204 even if missing)",
+                "subscriptions",
+                {"204": answer("Deleted.")},
+                ("QueueName", "SubscriptionId"),
+            ),
+        },
+        one + "/confirm": {
+            "put": version.operation(
+                "confirmSubscription",
+                "Confirm a subscription, or take the confirmation back",
+                "subscriptions",
+                {"204": answer("Done.", headers=LOCATION)},
+                ("QueueName", "SubscriptionId"),
+                ("404", "413"),
+                request=body(schema("Confirmation"), required=False),
+            )
+        },
+    }
+
+
 def _health(version: Version) -> JSON:
     rule = " Its rule, health:get, asks for the admin role by default." if version.v2 else ""
     return {
@@ -584,6 +649,7 @@ def paths(version: Version, v1: JSON) -> JSON:
     found.update(_claims(version))
     found.update(_health(version))
     if version.v2:
+        found.update(_subscriptions(version))
         found.update(_pools(version))
         found.update(_flavors(version))
     return found
@@ -648,6 +714,13 @@ def parameters(version: Version, v1: JSON) -> JSON:
     found["ClaimIdQuery"] = copy.deepcopy(shared["ClaimIdQuery"])
     if version.v2:
         found.update(_v2_parameters(shared))
+        found["SubscriptionId"] = _parameter("subscription_id", "path", _STRING, True)
+        found["SubscriptionLimit"] = _parameter(
+            "limit",
+            "query",
+            {"type": "integer", "minimum": 1, "maximum": 20, "default": 10},
+            description="Subscriptions per page; at most [transport] max_subscriptions_per_page.",
+        )
     return found
 
 
@@ -929,7 +1002,54 @@ def schemas(version: Version, v1: JSON) -> JSON:
             },
         }
         found.update(_pool_schemas(v1))
+        found.update(_subscription_schemas())
     return found
+
+
+def _subscription_schemas() -> JSON:
+    ttl = {"type": "integer", "minimum": 60, "description": "Seconds; at most to year 9999."}
+    options = {"type": "object", "description": "post_data, post_headers, _retry_policy, ..."}
+    subscriber = {
+        "type": "string",
+        "description": "A URI of one of [transport] subscriber_types (http, https, mailto, "
+        "trust+http, trust+https).",
+    }
+    return {
+        "NewSubscription": {
+            "type": "object",
+            "required": ["subscriber"],
+            "properties": {"subscriber": subscriber, "ttl": ttl, "options": options},
+        },
+        "SubscriptionUpdate": {
+            "type": "object",
+            "minProperties": 1,
+            "properties": {
+                "subscriber": {"type": ["string", "null"]},
+                "ttl": {**ttl, "type": ["integer", "null"]},
+                "options": {"type": ["object", "null"]},
+            },
+        },
+        "SubscriptionCreated": closed({"subscription_id": _STRING}),
+        "Subscription": closed(
+            {
+                "id": _STRING,
+                "source": _STRING,
+                "subscriber": _STRING,
+                "ttl": _INTEGER,
+                "age": _INTEGER,
+                "options": {"type": "object"},
+                "confirmed": _BOOLEAN,
+            }
+        ),
+        "SubscriptionList": closed(
+            {"subscriptions": array(schema("Subscription")), "links": schema("Links")}
+        ),
+        "Confirmation": {
+            "type": "object",
+            "required": ["confirmed"],
+            "properties": {"confirmed": _BOOLEAN},
+        },
+    }
 
 
 def _popped() -> JSON:
@@ -1033,6 +1153,7 @@ def _tags(version: Version) -> list[JSON]:
     if version.v2:
         pooled = "Admin only, served with admin_mode and pooling."
         tags += [
+            {"name": "subscriptions"},
             {"name": "pools", "description": pooled},
             {"name": "flavors", "description": pooled},
         ]

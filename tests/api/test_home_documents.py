@@ -15,20 +15,26 @@ from .support import Api
 from .versions import V1_1, V2, Version, by_version
 
 
+def shape(template: str) -> str:
+    """A URI template with its variables unnamed (the home documents keep the original's
+    names, such as ``subscriptions_id``)."""
+    return re.sub(r"\{[^}?]+\}", "{}", template)
+
+
 def listed(home: dict[str, Any]) -> set[tuple[str, str]]:
     routes = set()
     for resource in home["resources"].values():
         template = resource.get("href-template", resource.get("href"))
         path = re.sub(r"\{\?[^}]*\}$", "", template)
         for method in resource["hints"]["allow"]:
-            routes.add((path, method))
+            routes.add((shape(path), method))
     return routes
 
 
 def served(api: Api, version: Version) -> set[tuple[str, str]]:
     own = {version.prefix + "/", version.prefix + "/openapi.json"}
     return {
-        (path, method)
+        (shape(path), method)
         for path, method in served_routes(api.app)
         if path.startswith(version.prefix + "/") and path not in own
     }

@@ -1,7 +1,8 @@
 """Who may do what: oslo.policy rules, checked by the operations of API v2 (SPEC §5.2).
 
 The rules have the original's names (``queues:get_all``, ``messages:create``, ...) and
-defaults: every queue, message and claim operation is open to any caller of the project.
+defaults: every queue, message, claim and subscription operation is open to any caller of
+the project.
 An operator restricts them in a policy file (``[oslo_policy] policy_file``); a denial is
 ``403 Not authorized``. The credentials are the caller's project and roles: under keystone
 the token's, without it what ``X-Roles`` says, as the original reads them. v1 and v1.1 check
@@ -24,6 +25,8 @@ from zaqar.api.errors import NotAuthorized
 #: Open to any caller of the project (the original's default for these rules).
 UNPROTECTED = ""
 _QUEUE = "/v2/queues/{queue_name}"
+_SUBSCRIPTIONS = _QUEUE + "/subscriptions"
+_SUBSCRIPTION = _SUBSCRIPTIONS + "/{subscription_id}"
 
 _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("queues:get_all", "List queues.", "GET", "/v2/queues"),
@@ -42,6 +45,12 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("claims:get", "Read a claim.", "GET", _QUEUE + "/claims/{claim_id}"),
     ("claims:update", "Renew a claim.", "PATCH", _QUEUE + "/claims/{claim_id}"),
     ("claims:delete", "Release a claim.", "DELETE", _QUEUE + "/claims/{claim_id}"),
+    ("subscription:get_all", "List a queue's subscriptions.", "GET", _SUBSCRIPTIONS),
+    ("subscription:create", "Subscribe to a queue.", "POST", _SUBSCRIPTIONS),
+    ("subscription:get", "Read a subscription.", "GET", _SUBSCRIPTION),
+    ("subscription:delete", "Delete a subscription.", "DELETE", _SUBSCRIPTION),
+    ("subscription:update", "Change a subscription.", "PATCH", _SUBSCRIPTION),
+    ("subscription:confirm", "Confirm a subscription.", "PUT", _SUBSCRIPTION + "/confirm"),
     ("flavors:get_all", "List flavors.", "GET", "/v2/flavors"),
     ("flavors:get", "Read a flavor.", "GET", "/v2/flavors/{flavor_name}"),
 )

@@ -13,7 +13,7 @@ from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
 from zaqar.storage import base, errors
 
-#: What a purge can remove; subscriptions come with notifications (none exist before).
+#: What a purge can remove.
 PURGEABLE = ("messages", "subscriptions")
 
 
@@ -30,6 +30,7 @@ class Queues(Bound):
         self._bodies = bodies
         self._queues = storage.queue_controller
         self._messages = storage.message_controller
+        self._subscriptions = storage.subscription_controller
 
     def list(
         self,
@@ -144,6 +145,8 @@ class Queues(Bound):
         document): every message, claimed or not, and every subscription. The queue stays."""
         self._enter("queues:purge", caller, name)
         types = PURGEABLE if document is None else _purged_types(document())
+        if "subscriptions" in types:
+            self._subscriptions.delete_all(name, caller.project)
         if "messages" not in types:
             return
         try:

@@ -13,13 +13,15 @@ from zaqar.api.messages import Messages
 from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
+from zaqar.api.subscriptions import Subscriptions
 from zaqar.api.validation import Limits
 from zaqar.conf import default
 from zaqar.storage import base
 
 
 class Operations:
-    """The queue, message and claim operations under one API version's policy."""
+    """The queue, message, claim and subscription operations under one API version's
+    policy."""
 
     def __init__(
         self,
@@ -36,6 +38,7 @@ class Operations:
         self.queues = Queues(storage, limits, policy, guard, bodies)
         self.messages = Messages(storage, limits, policy, guard, bodies)
         self.claims = Claims(storage, limits, policy, guard, bodies)
+        self.subscriptions = Subscriptions(storage, limits, policy, guard)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
         self.pools = pools.under(policy, guard) if pools is not None else None

@@ -43,6 +43,10 @@ class Limits:
     default_message_ttl: int
     default_claim_ttl: int
     default_claim_grace: int
+    #: Subscriptions (v2): page size, the ttl of one created without, the URI schemes taken.
+    max_subscriptions_per_page: int
+    default_subscription_ttl: int
+    subscriber_types: tuple[str, ...]
     #: A delete by ids names the claims holding the messages (v1.1 and v2).
     message_delete_with_claim_id: bool
     #: ``strict``: v1.1 and v2 take only UUIDs as Client-IDs; ``off``: any string of
@@ -54,7 +58,12 @@ class Limits:
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Limits:
         group = conf[limits_opts.GROUP]
-        return cls(**{opt.dest: group[opt.dest] for opt in limits_opts.ALL_OPTS})
+        values: dict[str, Any] = {}
+        for opt in limits_opts.ALL_OPTS:
+            value = group[opt.dest]
+            # Lists become tuples: Limits is frozen, and hashable.
+            values[opt.dest] = tuple(value) if isinstance(value, list) else value
+        return cls(**values)
 
 
 def queue_identification(name: str, project: str | None) -> None:
@@ -255,3 +264,52 @@ def queue_settings(metadata: dict[str, Any], limits: Limits) -> None:
     encrypted = metadata.get("_enable_encrypt_messages", False)
     if not isinstance(encrypted, bool):
         raise ValidationFailed("_enable_encrypt_messages must be boolean.")
+    retry_policy(metadata.get("_retry_policy"))
+
+
+# -- notification retry policies (queue ``_retry_policy``, subscription options) ---------------
+
+#: The original's defaults and backoff functions (used by delivery as well).
+RETRIES_WITH_NO_DELAY = 3
+MINIMUM_DELAY_RETRIES = 3
+MINIMUM_DELAY = 5
+MAXIMUM_DELAY = 30
+MAXIMUM_DELAY_RETRIES = 3
+LINEAR_INTERVAL = 5
+BACKOFF_FUNCTIONS = ("linear", "arithmetic", "exponential", "geometric")
+_RETRY_INTS = (
+    "retries_with_no_delay",
+    "minimum_delay_retries",
+    "minimum_delay",
+    "maximum_delay",
+    "maximum_delay_retries",
+)
+
+
+def retry_policy(policy: Any) -> None:
+    """A ``_retry_policy`` is valid (the original's rules and messages)."""
+    if not policy:
+        return
+    if not isinstance(policy, dict):
+        raise ValidationFailed("retry_policy must be a dict.")
+    backoff = policy.get("retry_backoff_function")
+    if backoff and not isinstance(backoff, str):
+        raise ValidationFailed("retry_backoff_function must be a string.")
+    if backoff and backoff not in BACKOFF_FUNCTIONS:
+        raise ValidationFailed("invalid retry_backoff_function.")
+    ignore = policy.get("ignore_subscription_override")
+    if ignore and not isinstance(ignore, bool):
+        raise ValidationFailed("ignore_subscription_override must be a boolean.")
+    for key in _RETRY_INTS:
+        value = policy.get(key)
+        # Stricter than the original, which let falsy non-integers through to fail later.
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValidationFailed(f"Retry policy: {key} must be a integer.")
+    low = policy.get("minimum_delay")
+    low = MINIMUM_DELAY if low is None else low
+    high = policy.get("maximum_delay")
+    high = MAXIMUM_DELAY if high is None else high
+    if high < low:
+        raise ValidationFailed("minimum_delay must less than maximum_delay.")
+    if high - low < 2 * LINEAR_INTERVAL:
+        raise ValidationFailed("invalid minimum_delay and maximum_delay.")

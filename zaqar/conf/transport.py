@@ -88,6 +88,21 @@ default_claim_grace = _limit(
     60,
     "Grace, in seconds, of a claim made or renewed without one (API v1.1 and v2).",
 )
+max_subscriptions_per_page = _limit(
+    "max_subscriptions_per_page",
+    20,
+    "Largest number of subscriptions one listing page may return (API v2).",
+)
+default_subscription_ttl = _limit(
+    "default_subscription_ttl",
+    3600,
+    "TTL, in seconds, of a subscription created without one (API v2).",
+)
+subscriber_types = cfg.ListOpt(
+    "subscriber_types",
+    default=["http", "https", "mailto", "trust+http", "trust+https"],
+    help="The URI schemes a subscriber may have (API v2).",
+)
 
 message_delete_with_claim_id = cfg.BoolOpt(
     "message_delete_with_claim_id",
@@ -134,6 +149,9 @@ ALL_OPTS = [
     default_message_ttl,
     default_claim_ttl,
     default_claim_grace,
+    max_subscriptions_per_page,
+    default_subscription_ttl,
+    subscriber_types,
     message_delete_with_claim_id,
     client_id_uuid_safe,
     min_length_client_id,

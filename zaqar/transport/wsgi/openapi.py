@@ -93,6 +93,7 @@ _V1_1: tuple[Fill, ...] = (
 _V2: tuple[Fill, ...] = (
     *_V1_1,
     (_SCHEMAS + "NewMessage/properties/delay/maximum", attrgetter("max_message_delay")),
+    (_PARAMETERS + "SubscriptionLimit/schema/maximum", attrgetter("max_subscriptions_per_page")),
 )
 
 

@@ -27,6 +27,7 @@ QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 #: v2's: any other parameter is a metadata filter.
 FILTERED_QUEUE_LIST_PARAMS = (*QUEUE_LIST_PARAMS, ("name", str), ("with_count", bool))
 MESSAGE_LIST_PARAMS = (("marker", str), ("limit", int), ("echo", bool), ("include_claimed", bool))
+SUBSCRIPTION_LIST_PARAMS = (("marker", str), ("limit", int))
 #: v2's: delays are a queue setting.
 DELAYED_MESSAGE_LIST_PARAMS = (*MESSAGE_LIST_PARAMS, ("include_delayed", bool))
 
@@ -432,3 +433,108 @@ class Claim:
     ) -> None:
         self._claims.delete(queue_name, claim_id, caller=req.context.caller)
         resp.status = falcon.HTTP_204
+
+
+def _document_or_empty(req: falcon.Request, body: media.BodyRules) -> Callable[[], Any]:
+    """The request's JSON document; ``{}`` when it has no body (as the original reads a
+    subscription request without one)."""
+    return _body_or_none(req, lambda: body.read_json(req)) or dict
+
+
+def subscription_view(subscription: base.Subscription) -> dict[str, Any]:
+    return {
+        "id": subscription.id,
+        "source": subscription.queue,
+        "subscriber": subscription.subscriber,
+        "ttl": subscription.ttl,
+        "age": subscription.age,
+        "options": subscription.options,
+        "confirmed": subscription.confirmed,
+    }
+
+
+class Subscriptions:
+    """v2's ``.../subscriptions``: list and subscribe."""
+
+    unavailable = {
+        "GET": "Subscriptions could not be listed.",
+        "POST": "Subscription could not be created.",
+    }
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._subscriptions = operations.subscriptions
+        self._body = body
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        given = params.read(req, SUBSCRIPTION_LIST_PARAMS)
+        page = self._subscriptions.list(
+            queue_name, given.get("marker"), given.get("limit"), caller=req.context.caller
+        )
+        shown = [subscription_view(subscription) for subscription in page.items]
+        # The original links on to the next page whenever this one has subscriptions.
+        link = _next(req, given, page) if shown else None
+        links = [{"rel": "next", "href": link}] if link else []
+        media.write_json(resp, {"subscriptions": shown, "links": links})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        created = self._subscriptions.create(
+            queue_name, _document_or_empty(req, self._body), caller=req.context.caller
+        )
+        resp.location = req.path
+        media.write_json(resp, {"subscription_id": created.id}, falcon.HTTP_201)
+
+
+class Subscription:
+    unavailable = {
+        "GET": "Subscription could not be retrieved.",
+        "PATCH": "Subscription could not be updated.",
+        "DELETE": "Subscription could not be deleted.",
+    }
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._subscriptions = operations.subscriptions
+        self._body = body
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        found = self._subscriptions.get(queue_name, subscription_id, caller=req.context.caller)
+        media.write_json(resp, subscription_view(found))
+
+    def on_patch(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        self._subscriptions.update(
+            queue_name,
+            subscription_id,
+            _document_or_empty(req, self._body),
+            caller=req.context.caller,
+        )
+        resp.status = falcon.HTTP_204
+        resp.location = req.path
+
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        self._subscriptions.delete(queue_name, subscription_id, caller=req.context.caller)
+        resp.status = falcon.HTTP_204
+
+
+class SubscriptionConfirmation:
+    unavailable = {"PUT": "Subscription could not be confirmed."}
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._subscriptions = operations.subscriptions
+        self._body = body
+
+    def on_put(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        self._subscriptions.confirm(
+            queue_name,
+            subscription_id,
+            _document_or_empty(req, self._body),
+            caller=req.context.caller,
+        )
+        resp.status = falcon.HTTP_204
+        resp.location = req.path

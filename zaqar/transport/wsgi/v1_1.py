@@ -158,8 +158,38 @@ def admin_home(prefix: str, served: tuple[str, ...]) -> dict[str, Any]:
     return entries
 
 
+def subscriptions_home(base_path: str) -> dict[str, Any]:
+    """The home document's entries of a queue's subscriptions: the original's, and the
+    confirmation it leaves out."""
+    queue = {"queue_name": "param/queue_name"}
+    one = {**queue, "subscriptions_id": "param/subscriptions_id"}
+    path = base_path + "/subscriptions"
+    json_body = {"accept-post": ["application/json"]}
+    return {
+        "rel/subscriptions_get": home_resource(
+            path + "{?marker,limit}",
+            ["GET"],
+            {**queue, "marker": "param/marker", "limit": "param/subscription_limit"},
+        ),
+        "rel/subscriptions_post": home_resource(
+            path, ["POST"], {**queue, "limit": "param/subscription_limit"}, **json_body
+        ),
+        "rel/subscription": home_resource(path + "/{subscriptions_id}", ["GET", "DELETE"], one),
+        "rel/subscription_patch": home_resource(
+            path + "/{subscriptions_id}", ["PATCH"], one, **json_body
+        ),
+        "rel/subscription_confirm": home_resource(
+            path + "/{subscriptions_id}/confirm", ["PUT"], one, **json_body
+        ),
+    }
+
+
 def home_document(
-    prefix: str, queue_methods: list[str], purge: bool, admin: tuple[str, ...] = ()
+    prefix: str,
+    queue_methods: list[str],
+    purge: bool,
+    admin: tuple[str, ...] = (),
+    subscriptions: bool = False,
 ) -> bytes:
     """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves,
     with the ``admin`` resources it serves (``ADMIN_HOME``)."""
@@ -231,15 +261,15 @@ def home_document(
         home["resources"]["rel/queue_purge"] = home_resource(
             base_path + "/purge", ["POST"], queue, **{"accept-post": ["application/json"]}
         )
+    if subscriptions:
+        home["resources"].update(subscriptions_home(base_path))
     home["resources"].update(admin_home(prefix, admin))
     return json.dumps(home, indent=4).encode("utf-8")
 
 
 class Home:
-    def __init__(
-        self, prefix: str, queue_methods: list[str], purge: bool, admin: tuple[str, ...]
-    ) -> None:
-        self._document = home_document(prefix, queue_methods, purge, admin)
+    def __init__(self, document: bytes) -> None:
+        self._document = document
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_type = "application/json-home"
@@ -256,10 +286,11 @@ def queue_routes(
     queue_resource: type[resources.QueueDocument] = resources.QueueDocument,
     purge: bool = False,
     admin: tuple[str, ...] = (),
+    subscriptions: bool = False,
 ) -> list[tuple[str, Any]]:
     """The routes v1.1 and v2 share, under ``prefix``; v2's queue also takes PATCH, and v2
-    can purge queues. ``admin`` names the admin resources the version serves (its home
-    document lists them)."""
+    can purge queues and has subscriptions. ``admin`` names the admin resources the version
+    serves (its home document lists them)."""
     queue = prefix + "/queues/{queue_name}"
     queue_methods = [
         method
@@ -267,7 +298,7 @@ def queue_routes(
         if hasattr(queue_resource, f"on_{method.lower()}")
     ]
     table = [
-        (prefix + "/", Home(prefix, queue_methods, purge, admin)),
+        (prefix + "/", Home(home_document(prefix, queue_methods, purge, admin, subscriptions))),
         (prefix + "/ping", resources.Ping(service)),
         (prefix + "/queues", resources.Queues(operations, views)),
         (queue, queue_resource(operations, body)),
@@ -279,6 +310,13 @@ def queue_routes(
     ]
     if purge:
         table.append((queue + "/purge", resources.Purge(operations, body)))
+    if subscriptions:
+        one = queue + "/subscriptions/{subscription_id}"
+        table += [
+            (queue + "/subscriptions", resources.Subscriptions(operations, body)),
+            (one, resources.Subscription(operations, body)),
+            (one + "/confirm", resources.SubscriptionConfirmation(operations, body)),
+        ]
     return table
 
 

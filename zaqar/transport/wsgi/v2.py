@@ -28,6 +28,7 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
         queue_resource=resources.PatchableQueueDocument,
         purge=True,
         admin=served_admin(service),
+        subscriptions=True,
     )
 
 

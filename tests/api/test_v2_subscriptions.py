@@ -1,0 +1,222 @@
+"""v2's subscriptions API (SPEC §5.2): create, list, get, patch, confirm, delete, purge.
+
+The storage conformance suite carries subscriptions on every driver; these tests check the
+wire behaviour on the HTTP backends. Delivery comes in later steps of the notifications work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .support import Api, Clock, assert_error
+from .versions import V2
+
+HOOK = "http://hooks.example.com/zaqar"
+DUPLICATE = (
+    "Such subscription already exists.Subscriptions are unique by project + queue + subscriber URI."
+)
+TYPES = "['http', 'https', 'mailto', 'trust+http', 'trust+https']"
+
+
+def subscriptions(queue: str = "q") -> str:
+    return V2.queue(queue) + "/subscriptions"
+
+
+def subscribe(api: Api, queue: str = "q", **fields: Any) -> str:
+    resp = api.post(subscriptions(queue), json={"subscriber": HOOK, **fields})
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["Location"] == subscriptions(queue)
+    return str(resp.json["subscription_id"])
+
+
+def test_a_subscription_reads_back_with_its_defaults(api: Api, clock: Clock) -> None:
+    sid = subscribe(api, options={"post_headers": {"X-Token": "t"}})
+    clock.advance(5)
+    got = api.get(subscriptions() + f"/{sid}")
+    assert got.status_code == 200, got.text
+    assert got.json == {
+        "id": sid,
+        "source": "q",
+        "subscriber": HOOK,
+        "ttl": 3600,
+        "age": 5,
+        "options": {"post_headers": {"X-Token": "t"}},
+        "confirmed": False,
+    }
+    # Subscribing to a missing queue made it, as posting does.
+    assert [q["name"] for q in api.get(V2.prefix + "/queues").json["queues"]] == ["q"]
+
+
+def test_a_duplicate_gets_the_same_id_until_confirmed_then_conflicts(api: Api) -> None:
+    sid = subscribe(api)
+    assert subscribe(api, ttl=600) == sid
+    confirm = api.put(subscriptions() + f"/{sid}/confirm", json={"confirmed": True})
+    assert confirm.status_code == 204, confirm.text
+    assert confirm.headers["Location"] == subscriptions() + f"/{sid}/confirm"
+    assert api.get(subscriptions() + f"/{sid}").json["confirmed"] is True
+    resp = api.post(subscriptions(), json={"subscriber": HOOK})
+    assert_error(resp, 409, "Resource conflict", DUPLICATE)
+    # The same subscriber on another queue is another subscription.
+    assert subscribe(api, "other") != sid
+
+
+def test_listing_pages_by_marker(api: Api) -> None:
+    made = {subscribe(api, subscriber=f"{HOOK}/{n}") for n in range(5)}
+    first = api.get(subscriptions() + "?limit=2").json
+    assert len(first["subscriptions"]) == 2
+    seen = [s["id"] for s in first["subscriptions"]]
+    href = first["links"][0]["href"]
+    assert first["links"][0]["rel"] == "next"
+    while True:
+        page = api.get(href).json
+        if not page["subscriptions"]:
+            assert page["links"] == []
+            break
+        seen += [s["id"] for s in page["subscriptions"]]
+        href = page["links"][0]["href"]
+    assert sorted(seen) == sorted(made) and len(seen) == 5
+    default = api.get(subscriptions()).json["subscriptions"]
+    assert len(default) == 5
+    assert api.get(subscriptions("missing")).json == {"subscriptions": [], "links": []}
+
+
+def test_listing_limits_are_checked(api: Api) -> None:
+    for limit in (0, 21):
+        resp = api.get(subscriptions() + f"?limit={limit}")
+        assert_error(
+            resp,
+            400,
+            "Invalid API request",
+            "Limit must be at least 1 and may not be greater than 20.",
+        )
+
+
+def test_patch_changes_what_it_gives_and_ignores_nulls(api: Api, clock: Clock) -> None:
+    sid = subscribe(api, options={"a": 1})
+    clock.advance(10)
+    resp = api.patch(subscriptions() + f"/{sid}", json={"ttl": 7200, "options": {"b": 2}})
+    assert resp.status_code == 204, resp.text
+    assert resp.headers["Location"] == subscriptions() + f"/{sid}"
+    got = api.get(subscriptions() + f"/{sid}").json
+    assert (got["ttl"], got["options"], got["subscriber"]) == (7200, {"b": 2}, HOOK)
+    # What python-zaqarclient's update sends for what it leaves alone.
+    resp = api.patch(
+        subscriptions() + f"/{sid}",
+        json={"subscriber": "https://elsewhere.example.com/", "ttl": None, "options": {}},
+    )
+    assert resp.status_code == 204, resp.text
+    got = api.get(subscriptions() + f"/{sid}").json
+    assert (got["subscriber"], got["ttl"], got["options"]) == (
+        "https://elsewhere.example.com/",
+        7200,
+        {},
+    )
+
+
+def test_patch_to_a_taken_subscriber_conflicts_and_a_missing_one_is_404(api: Api) -> None:
+    first = subscribe(api)
+    second = subscribe(api, subscriber="mailto:ops@example.com")
+    resp = api.patch(subscriptions() + f"/{second}", json={"subscriber": HOOK})
+    assert resp.status_code == 409, resp.text
+    assert api.get(subscriptions() + f"/{first}").json["subscriber"] == HOOK
+    resp = api.patch(subscriptions() + "/nope", json={"ttl": 600})
+    assert resp.status_code == 404, resp.text
+
+
+def test_confirm_takes_a_boolean_and_an_existing_subscription(api: Api) -> None:
+    sid = subscribe(api)
+    for document in ({}, {"confirmed": "yes"}, {"confirmed": 1}, []):
+        resp = api.put(subscriptions() + f"/{sid}/confirm", json=document)
+        assert_error(resp, 400, "Invalid API request", "The 'confirmed' should be boolean.")
+    resp = api.put(subscriptions() + "/nope/confirm", json={"confirmed": True})
+    assert resp.status_code == 404, resp.text
+    assert (
+        api.put(subscriptions() + f"/{sid}/confirm", json={"confirmed": False}).status_code == 204
+    )
+    assert api.get(subscriptions() + f"/{sid}").json["confirmed"] is False
+
+
+def test_get_and_delete(api: Api) -> None:
+    sid = subscribe(api)
+    assert api.delete(subscriptions() + f"/{sid}").status_code == 204
+    resp = api.get(subscriptions() + f"/{sid}")
+    assert_error(resp, 404, "Not found", f"Subscription {sid} does not exist")
+    assert api.delete(subscriptions() + f"/{sid}").status_code == 204
+
+
+def test_a_subscription_expires_at_its_ttl(api: Api, clock: Clock) -> None:
+    sid = subscribe(api, ttl=60)
+    clock.advance(61)
+    assert api.get(subscriptions() + f"/{sid}").status_code == 404
+    assert api.get(subscriptions()).json["subscriptions"] == []
+    assert subscribe(api, ttl=60) != sid
+
+
+def test_heats_ttl_of_seven_thousand_years_is_taken(api: Api) -> None:
+    sid = subscribe(api, ttl=220367260800)
+    assert api.get(subscriptions() + f"/{sid}").json["ttl"] == 220367260800
+
+
+def test_bad_documents_are_refused_with_the_originals_messages(api: Api) -> None:
+    wrong_type = f"The subscriber type of subscription must be supported in the list {TYPES}."
+    too_long = (
+        "The TTL seconds for a subscription plus current time must be less than "
+        "9999-12-31 23:59:59.999999."
+    )
+    short = "The TTL for a subscription must be at least 60 seconds long."
+    random_backoff = {"_retry_policy": {"retry_backoff_function": "random"}}
+    cases: list[tuple[Any, str]] = [
+        ({}, "Missing parameter subscriber in body."),
+        ({"subscriber": "ftp://files.example.com/"}, wrong_type),
+        ({"subscriber": 42}, wrong_type),
+        ({"subscriber": None}, wrong_type),
+        ({"subscriber": "http://"}, "The subscriber 'http://' names no receiver."),
+        ({"subscriber": HOOK, "ttl": 59}, short),
+        ({"subscriber": HOOK, "ttl": "600"}, "TTL must be an integer."),
+        ({"subscriber": HOOK, "ttl": 10**14}, too_long),
+        ({"subscriber": HOOK, "options": [1]}, "Options must be a dict."),
+        ({"subscriber": HOOK, "options": random_backoff}, "invalid retry_backoff_function."),
+        (
+            {"subscriber": HOOK, "options": {"_retry_policy": {"minimum_delay": 25}}},
+            "invalid minimum_delay and maximum_delay.",
+        ),
+        ([HOOK], "Subscriptions must be a dict."),
+    ]
+    for document, description in cases:
+        resp = api.post(subscriptions(), json=document)
+        assert_error(resp, 400, "Invalid API request", description)
+    sid = subscribe(api)
+    resp = api.patch(subscriptions() + f"/{sid}", json={})
+    assert_error(resp, 400, "Invalid API request", "No subscription to create.")
+    assert api.get(subscriptions()).json["subscriptions"][0]["id"] == sid
+
+
+def test_purge_removes_subscriptions_as_its_body_says(api: Api) -> None:
+    subscribe(api)
+    api.post(V2.queue("q") + "/messages", json={"messages": [{"body": 1}]})
+    purge = V2.queue("q") + "/purge"
+    assert api.post(purge, json={"resource_types": ["messages"]}).status_code == 204
+    assert len(api.get(subscriptions()).json["subscriptions"]) == 1
+    assert api.post(purge, json={"resource_types": ["subscriptions"]}).status_code == 204
+    assert api.get(subscriptions()).json["subscriptions"] == []
+    subscribe(api)
+    assert api.post(purge).status_code == 204
+    assert api.get(subscriptions()).json["subscriptions"] == []
+
+
+def test_deleting_the_queue_deletes_its_subscriptions(api: Api) -> None:
+    sid = subscribe(api)
+    assert api.delete(V2.queue("q")).status_code == 204
+    assert api.get(subscriptions() + f"/{sid}").status_code == 404
+
+
+def test_projects_and_queues_do_not_see_each_others_subscriptions(api: Api) -> None:
+    sid = subscribe(api)
+    other = {"project": "another-project"}
+    assert api.get(subscriptions(), **other).json["subscriptions"] == []
+    assert api.get(subscriptions() + f"/{sid}", **other).status_code == 404
+    assert api.get(subscriptions("elsewhere") + f"/{sid}").status_code == 404
+    assert api.patch(subscriptions() + f"/{sid}", json={"ttl": 600}, **other).status_code == 404
+    api.delete(subscriptions() + f"/{sid}", **other)
+    api.delete(subscriptions("elsewhere") + f"/{sid}")
+    assert api.get(subscriptions() + f"/{sid}").json["ttl"] == 3600

@@ -1,0 +1,169 @@
+"""Subscription operations (API v2): who gets told of a queue's messages.
+
+A subscription is unique per project, queue and subscriber URI. Creating one that exists
+answers with the existing id while it is unconfirmed (the original re-sends the
+confirmation then) and is a conflict once confirmed. Creating one on a missing queue creates
+the queue, as posting does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from zaqar.api import validation
+from zaqar.api.bound import Bound
+from zaqar.api.context import Caller, Document, Guard, Policy
+from zaqar.api.errors import Conflict, ValidationFailed
+from zaqar.api.validation import Limits
+from zaqar.storage import base
+
+#: Shortest subscription TTL, in seconds (the original's).
+MIN_SUBSCRIPTION_TTL = 60
+#: What ``PATCH`` may change; other keys are ignored, as the original does.
+CHANGEABLE = ("subscriber", "ttl", "options")
+
+DUPLICATE = (
+    "Such subscription already exists.Subscriptions are unique by project + queue + subscriber URI."
+)
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    #: False when the subscription existed already (unconfirmed).
+    new: bool
+
+
+class Subscriptions(Bound):
+    def __init__(
+        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+    ) -> None:
+        super().__init__(limits, policy, guard)
+        self._queues = storage.queue_controller
+        self._subscriptions = storage.subscription_controller
+
+    def create(self, queue: str, document: Document, *, caller: Caller) -> Created:
+        """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``."""
+        self._enter("subscription:create", caller, queue)
+        found = _object(document())
+        if "subscriber" not in found:
+            raise ValidationFailed("Missing parameter subscriber in body.")
+        self._check(found)
+        # A null subscriber leaves a PATCH's alone; a new subscription needs one.
+        self._check_subscriber(found["subscriber"])
+        subscriber = found["subscriber"]
+        ttl = found.get("ttl") or self._limits.default_subscription_ttl
+        options = found.get("options") or {}
+        # Lazy queues: the queue is made first, which also places it on a pool.
+        if not self._queues.exists(queue, caller.project):
+            self._queues.create(queue, caller.project)
+        made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
+        if made is not None:
+            return Created(made, new=True)
+        existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
+        if existing is None:
+            # Expired (or deleted) between the two calls: the triple is free again.
+            made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
+            if made is None:
+                raise Conflict(DUPLICATE)
+            return Created(made, new=True)
+        if existing.confirmed:
+            raise Conflict(DUPLICATE)
+        return Created(existing.id, new=False)
+
+    def list(
+        self, queue: str, marker: str | None, limit: int | None, *, caller: Caller
+    ) -> base.Page[base.Subscription]:
+        self._enter("subscription:get_all", caller, queue)
+        high = self._limits.max_subscriptions_per_page
+        if limit is not None and not 0 < limit <= high:
+            raise ValidationFailed(f"Limit must be at least 1 and may not be greater than {high}.")
+        return self._subscriptions.list(
+            queue, caller.project, marker, 10 if limit is None else limit
+        )
+
+    def get(self, queue: str, subscription_id: str, *, caller: Caller) -> base.Subscription:
+        self._enter("subscription:get", caller, queue)
+        return self._subscriptions.get(queue, subscription_id, caller.project)
+
+    def update(
+        self, queue: str, subscription_id: str, document: Document, *, caller: Caller
+    ) -> None:
+        """Change what of ``subscriber``, ``ttl`` and ``options`` the document gives (a null
+        changes nothing, as python-zaqarclient's update sends for what it leaves alone)."""
+        self._enter("subscription:update", caller, queue)
+        found = _object(document())
+        self._check(found)
+        changes = {key: found[key] for key in CHANGEABLE if found.get(key) is not None}
+        self._subscriptions.update(queue, subscription_id, caller.project, **changes)
+
+    def confirm(
+        self, queue: str, subscription_id: str, document: Document, *, caller: Caller
+    ) -> None:
+        """``{"confirmed": true|false}``."""
+        self._enter("subscription:confirm", caller, queue)
+        found = document()
+        confirmed = found.get("confirmed") if isinstance(found, dict) else None
+        if not isinstance(confirmed, bool):
+            raise ValidationFailed("The 'confirmed' should be boolean.")
+        self._subscriptions.confirm(queue, subscription_id, caller.project, confirmed)
+
+    def delete(self, queue: str, subscription_id: str, *, caller: Caller) -> None:
+        self._enter("subscription:delete", caller, queue)
+        self._subscriptions.delete(queue, subscription_id, caller.project)
+
+    def _check(self, found: dict[str, Any]) -> None:
+        """The fields a subscription document gives are valid (the original's messages)."""
+        if not found:
+            raise ValidationFailed("No subscription to create.")
+        if "subscriber" in found and found["subscriber"] is not None:
+            self._check_subscriber(found["subscriber"])
+        options = found.get("options")
+        if options is not None and not isinstance(options, dict):
+            raise ValidationFailed("Options must be a dict.")
+        if options:
+            validation.retry_policy(options.get("_retry_policy"))
+        ttl = found.get("ttl")
+        if ttl is not None:
+            _check_ttl(ttl)
+
+    def _check_subscriber(self, subscriber: Any) -> None:
+        types = self._limits.subscriber_types
+        wrong = ValidationFailed(
+            f"The subscriber type of subscription must be supported in the list {list(types)}."
+        )
+        if not isinstance(subscriber, str):
+            raise wrong
+        parts = urllib.parse.urlsplit(subscriber)
+        if parts.scheme not in types:
+            raise wrong
+        # A URI that names no one (``http://``, ``mailto:``) could never be delivered to.
+        if (parts.netloc if parts.scheme != "mailto" else parts.path) == "":
+            raise ValidationFailed(f"The subscriber {subscriber!r} names no receiver.")
+
+
+def _check_ttl(ttl: Any) -> None:
+    if not isinstance(ttl, int) or isinstance(ttl, bool):
+        raise ValidationFailed("TTL must be an integer.")
+    if ttl < MIN_SUBSCRIPTION_TTL:
+        raise ValidationFailed(
+            f"The TTL for a subscription must be at least {MIN_SUBSCRIPTION_TTL} seconds long."
+        )
+    # Heat asks for 220367260800 seconds (about 7000 years); beyond the year 9999 the
+    # original refuses, and so does this server.
+    now = datetime.datetime.fromtimestamp(time.time(), tz=datetime.UTC).replace(tzinfo=None)
+    if ttl > (datetime.datetime.max - now).total_seconds():
+        raise ValidationFailed(
+            "The TTL seconds for a subscription plus current time must be less than "
+            f"{datetime.datetime.max}."
+        )
+
+
+def _object(found: Any) -> dict[str, Any]:
+    if not isinstance(found, dict):
+        raise ValidationFailed("Subscriptions must be a dict.")
+    return found
