@@ -1,5 +1,5 @@
 """What today's python-zaqarclient (4.x, v2 only) does against a server, run as its own
-process: ``python zaqarclient_current.py URL PROJECT`` (queues, messages, claims), or
+process: ``python zaqarclient_current.py URL PROJECT`` (queues, messages, claims, subscriptions), or
 ``python zaqarclient_current.py URL PROJECT admin POOL_URI`` against a pooled server in
 ``admin_mode`` (pools, flavors, health), with the 4.x client first on the path.
 
@@ -44,6 +44,26 @@ def main(url: str, project: str) -> None:
 
     queues, count = cli.queues(with_count=True)
     assert name in [q.name for q in queues] and count >= 1
+
+    # Subscriptions: what Heat's OS::Zaqar::Subscription does (its ttl included).
+    hook = "http://hooks.example.com/stack"
+    made = cli.subscription(name, subscriber=hook, ttl=220367260800, options={"a": 1})
+    assert made.id and made.confirmed is False and made.options == {"a": 1}
+    again = cli.subscription(name, subscriber=hook, ttl=3600)
+    assert again.id == made.id  # unconfirmed: the same one
+    made.update({"subscriber": hook + "/2", "ttl": 600, "options": {"b": 2}})
+    [listed_sub] = list(queue.subscriptions())
+    assert (listed_sub.id, listed_sub.subscriber, listed_sub.ttl) == (made.id, hook + "/2", 600)
+    assert listed_sub.options == {"b": 2} and listed_sub.age is not None
+    read = cli.subscription(name, id=made.id)
+    assert read.subscriber == hook + "/2" and read.ttl == 600
+    cli.subscription(name, subscriber="mailto:ops@example.com")
+    queue.purge(resource_types=["subscriptions"])
+    assert list(queue.subscriptions()) == []
+    made = cli.subscription(name, subscriber=hook)
+    made.delete()
+    assert list(queue.subscriptions()) == []
+
     queue.purge()
     assert queue.stats["messages"]["total"] == 0
     queue.delete()
