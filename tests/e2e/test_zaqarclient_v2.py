@@ -4,8 +4,8 @@ In this process the client is 3.0.1 (the v1 suite's), whose v2 objects accept ex
 message keys 4.x's do (``ttl, age, body, href, id, claim_id, claim_count, checksum``) and
 which finds a claim's id in its first message's href, as 4.x does. Today's client, 4.7, runs
 ``zaqarclient_current.py`` in a process of its own (``make test`` installs it in
-``.venv/zaqarclient-current``). Two backends; the HTTP suites under ``tests/api`` and the
-storage conformance suite carry the rest.
+``.venv/zaqarclient-current``). SQLite, PostgreSQL, Redis and pooled over SQLite and Redis;
+the HTTP suites under ``tests/api`` and the storage conformance suite carry the rest.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ import pytest
 
 from .support import DEFAULT_SERVER, PROJECT, ZaqarServer
 
+#: What the issue's real-client check names: SQLite, PostgreSQL, Redis and pooled.
+SERVED_ON = ("sqlite", "postgresql", "redis", "pooled-3")
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.parametrize(
         "server",
-        [(DEFAULT_SERVER, "sqlite"), (DEFAULT_SERVER, "redis")],
-        ids=[f"{DEFAULT_SERVER}-sqlite", f"{DEFAULT_SERVER}-redis"],
+        [(DEFAULT_SERVER, name) for name in SERVED_ON],
+        ids=[f"{DEFAULT_SERVER}-{name}" for name in SERVED_ON],
         indirect=True,
         scope="module",
     ),

@@ -56,3 +56,7 @@ def placement_changed(queue: str) -> str:
 
 def flavor_changed(name: str) -> str:
     return f"Flavor {name} may or may not have been changed."
+
+
+def subscription_changed(subscription_id: str) -> str:
+    return f"Subscription {subscription_id} may or may not have been changed."

@@ -192,10 +192,6 @@ def to_subscription(values: Any, queue: str, now: float) -> base.Subscription:
     )
 
 
-def _changed(subscription_id: str) -> str:
-    return f"Subscription {subscription_id} may or may not have been changed."
-
-
 class SubscriptionController(base.SubscriptionController):
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -256,7 +252,7 @@ class SubscriptionController(base.SubscriptionController):
             repr(expires),
             documents.dumps(options),
             ms(expires - now),
-            doubt=_changed(subscription_id),
+            doubt=doubts.subscription_changed(subscription_id),
         )
         return subscription_id if int(made) else None
 
@@ -287,7 +283,7 @@ class SubscriptionController(base.SubscriptionController):
                 ms(expires - now),
                 "0" if options is None else "1",
                 "" if options is None else documents.dumps(options),
-                doubt=_changed(subscription_id),
+                doubt=doubts.subscription_changed(subscription_id),
             )
         )
         if done == _MISSING:
@@ -306,7 +302,7 @@ class SubscriptionController(base.SubscriptionController):
                 self._store.clock(),
                 subscription_id,
                 "1" if confirmed else "0",
-                doubt=_changed(subscription_id),
+                doubt=doubts.subscription_changed(subscription_id),
             )
         ):
             raise errors.SubscriptionDoesNotExist(subscription_id)

@@ -206,10 +206,6 @@ def to_subscription(row: Any, now: float) -> base.Subscription:
     )
 
 
-def _changed(what: str) -> str:
-    return f"Subscription {what} may or may not have been changed."
-
-
 class SubscriptionController(base.SubscriptionController):
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -286,7 +282,7 @@ class SubscriptionController(base.SubscriptionController):
         try:
             # A deadlock (MySQL's gap locks, when two creates race) is run again; the
             # second try then meets the first one's row.
-            self._store.write(insert, _changed(subscription_id))
+            self._store.write(insert, doubts.subscription_changed(subscription_id))
         except exc.IntegrityError:
             # A live subscription holds the subscriber (the whole transaction rolled back).
             return None
@@ -327,7 +323,7 @@ class SubscriptionController(base.SubscriptionController):
                 raise errors.SubscriptionDoesNotExist(subscription_id)
 
         try:
-            self._store.write(change, _changed(subscription_id))
+            self._store.write(change, doubts.subscription_changed(subscription_id))
         except exc.IntegrityError as error:
             assert subscriber is not None
             raise errors.SubscriptionAlreadyExists(subscriber, queue, project) from error
@@ -352,7 +348,7 @@ class SubscriptionController(base.SubscriptionController):
             if not connection.execute(statement).rowcount:
                 raise errors.SubscriptionDoesNotExist(subscription_id)
 
-        self._store.write(change, _changed(subscription_id))
+        self._store.write(change, doubts.subscription_changed(subscription_id))
 
     def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
         if not is_id(subscription_id):
