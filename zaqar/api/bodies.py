@@ -62,10 +62,6 @@ class Bodies:
         # Never logged: oslo.config masks the option (secret=True) and nothing here prints it.
         self._cipher = AESGCM(hashlib.sha256(secret.encode("utf-8")).digest()) if secret else None
 
-    @property
-    def can_encrypt(self) -> bool:
-        return self._cipher is not None
-
     def check_settings(self, metadata: dict[str, Any]) -> None:
         """Queue settings asking for encryption need a key."""
         if metadata.get(ENCRYPTION_SETTING) and self._cipher is None:

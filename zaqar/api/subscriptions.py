@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import time
 import urllib.parse
-from dataclasses import dataclass
 from typing import Any
 
 from zaqar.api import validation
@@ -23,19 +22,14 @@ from zaqar.storage import base
 
 #: Shortest subscription TTL, in seconds (the original's).
 MIN_SUBSCRIPTION_TTL = 60
+#: Subscriptions on a page when the request does not say (the original's).
+DEFAULT_LIMIT = 10
 #: What ``PATCH`` may change; other keys are ignored, as the original does.
 CHANGEABLE = ("subscriber", "ttl", "options")
 
 DUPLICATE = (
     "Such subscription already exists.Subscriptions are unique by project + queue + subscriber URI."
 )
-
-
-@dataclass(frozen=True)
-class Created:
-    id: str
-    #: False when the subscription existed already (unconfirmed).
-    new: bool
 
 
 class Subscriptions(Bound):
@@ -46,45 +40,41 @@ class Subscriptions(Bound):
         self._queues = storage.queue_controller
         self._subscriptions = storage.subscription_controller
 
-    def create(self, queue: str, document: Document, *, caller: Caller) -> Created:
-        """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``."""
+    def create(self, queue: str, document: Document, *, caller: Caller) -> str:
+        """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``; the id of
+        the subscription (the existing one while it is unconfirmed)."""
         self._enter("subscription:create", caller, queue)
         found = _object(document())
         if "subscriber" not in found:
             raise ValidationFailed("Missing parameter subscriber in body.")
-        self._check(found)
-        # A null subscriber leaves a PATCH's alone; a new subscription needs one.
-        self._check_subscriber(found["subscriber"])
+        self._check(found, creating=True)
         subscriber = found["subscriber"]
         ttl = found.get("ttl") or self._limits.default_subscription_ttl
         options = found.get("options") or {}
-        # Lazy queues: the queue is made first, which also places it on a pool.
-        if not self._queues.exists(queue, caller.project):
-            self._queues.create(queue, caller.project)
+        # Lazy queues: the queue is made first (a no-op when it exists), which also places
+        # it on a pool.
+        self._queues.create(queue, caller.project)
         made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
         if made is not None:
-            return Created(made, new=True)
+            return made
         existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
         if existing is None:
             # Expired (or deleted) between the two calls: the triple is free again.
             made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
             if made is None:
                 raise Conflict(DUPLICATE)
-            return Created(made, new=True)
+            return made
         if existing.confirmed:
             raise Conflict(DUPLICATE)
-        return Created(existing.id, new=False)
+        return existing.id
 
     def list(
         self, queue: str, marker: str | None, limit: int | None, *, caller: Caller
     ) -> base.Page[base.Subscription]:
         self._enter("subscription:get_all", caller, queue)
-        high = self._limits.max_subscriptions_per_page
-        if limit is not None and not 0 < limit <= high:
-            raise ValidationFailed(f"Limit must be at least 1 and may not be greater than {high}.")
-        return self._subscriptions.list(
-            queue, caller.project, marker, 10 if limit is None else limit
-        )
+        limit = DEFAULT_LIMIT if limit is None else limit
+        validation.subscription_listing_limit(limit, self._limits)
+        return self._subscriptions.list(queue, caller.project, marker, limit)
 
     def get(self, queue: str, subscription_id: str, *, caller: Caller) -> base.Subscription:
         self._enter("subscription:get", caller, queue)
@@ -116,12 +106,13 @@ class Subscriptions(Bound):
         self._enter("subscription:delete", caller, queue)
         self._subscriptions.delete(queue, subscription_id, caller.project)
 
-    def _check(self, found: dict[str, Any]) -> None:
-        """The fields a subscription document gives are valid (the original's messages)."""
+    def _check(self, found: dict[str, Any], *, creating: bool = False) -> None:
+        """The fields a subscription document gives are valid (the original's messages). A
+        null subscriber leaves a PATCH's alone; a new subscription needs one."""
         if not found:
             raise ValidationFailed("No subscription to create.")
-        if "subscriber" in found and found["subscriber"] is not None:
-            self._check_subscriber(found["subscriber"])
+        if creating or found.get("subscriber") is not None:
+            self._check_subscriber(found.get("subscriber"))
         options = found.get("options")
         if options is not None and not isinstance(options, dict):
             raise ValidationFailed("Options must be a dict.")

@@ -189,6 +189,11 @@ def flavor_name(name: str) -> None:
         )
 
 
+def subscription_listing_limit(limit: int, limits: Limits) -> None:
+    high = limits.max_subscriptions_per_page
+    _in_range(limit, 1, high, f"Limit must be at least 1 and may not be greater than {high}.")
+
+
 def pool_listing_limit(limit: int) -> None:
     high = MAX_POOLS_PER_PAGE
     _in_range(limit, 1, high, f"Limit must be at least 1 and no greater than {high}.")

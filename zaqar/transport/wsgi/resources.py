@@ -21,7 +21,7 @@ from zaqar.api.errors import BadRequestBody
 from zaqar.api.service import Operations, Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import auth, media, params
-from zaqar.transport.wsgi.views import PopViews, Views
+from zaqar.transport.wsgi.views import PopViews, Views, subscription_view
 
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 #: v2's: any other parameter is a metadata filter.
@@ -441,18 +441,6 @@ def _document_or_empty(req: falcon.Request, body: media.BodyRules) -> Callable[[
     return _body_or_none(req, lambda: body.read_json(req)) or dict
 
 
-def subscription_view(subscription: base.Subscription) -> dict[str, Any]:
-    return {
-        "id": subscription.id,
-        "source": subscription.queue,
-        "subscriber": subscription.subscriber,
-        "ttl": subscription.ttl,
-        "age": subscription.age,
-        "options": subscription.options,
-        "confirmed": subscription.confirmed,
-    }
-
-
 class Subscriptions:
     """v2's ``.../subscriptions``: list and subscribe."""
 
@@ -477,11 +465,11 @@ class Subscriptions:
         media.write_json(resp, {"subscriptions": shown, "links": links})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
-        created = self._subscriptions.create(
+        subscription_id = self._subscriptions.create(
             queue_name, _document_or_empty(req, self._body), caller=req.context.caller
         )
         resp.location = req.path
-        media.write_json(resp, {"subscription_id": created.id}, falcon.HTTP_201)
+        media.write_json(resp, {"subscription_id": subscription_id}, falcon.HTTP_201)
 
 
 class Subscription:

@@ -50,9 +50,7 @@ class Views:
             "age": message.age,
             "body": message.body,
         }
-        if message.checksum:
-            view["checksum"] = message.checksum
-        return view
+        return _with_checksum(view, message)
 
     def queue_page(
         self,
@@ -110,20 +108,29 @@ class Views:
     def popped(self, messages: list[base.Message]) -> dict[str, Any]:
         """Popped messages as stored: no href (they are gone); ``checksum`` when they have
         one."""
-        popped = []
-        for m in messages:
-            view: dict[str, Any] = {
-                "id": m.id,
-                "age": m.age,
-                "ttl": m.ttl,
-                "body": m.body,
-                "claim_id": m.claim_id,
-                "claim_count": m.claim_count,
-            }
-            if m.checksum:
-                view["checksum"] = m.checksum
-            popped.append(view)
-        return {"messages": popped}
+        return {
+            "messages": [
+                _with_checksum(
+                    {
+                        "id": m.id,
+                        "age": m.age,
+                        "ttl": m.ttl,
+                        "body": m.body,
+                        "claim_id": m.claim_id,
+                        "claim_count": m.claim_count,
+                    },
+                    m,
+                )
+                for m in messages
+            ]
+        }
+
+
+def _with_checksum(view: dict[str, Any], message: base.Message) -> dict[str, Any]:
+    """``view`` with the message's ``checksum`` when it has one (``enable_checksum``)."""
+    if message.checksum:
+        view["checksum"] = message.checksum
+    return view
 
 
 #: The admin resources a home document can list (the original's names and templates).

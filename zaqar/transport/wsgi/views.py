@@ -78,3 +78,16 @@ def stats_document(stats: base.QueueStats, href: Callable[[str], str]) -> dict[s
                 "href": href(stamp.id),
             }
     return {"messages": counts}
+
+
+def subscription_view(subscription: base.Subscription) -> dict[str, Any]:
+    """A subscription as v2 shows it (``source`` is its queue)."""
+    return {
+        "id": subscription.id,
+        "source": subscription.queue,
+        "subscriber": subscription.subscriber,
+        "ttl": subscription.ttl,
+        "age": subscription.age,
+        "options": subscription.options,
+        "confirmed": subscription.confirmed,
+    }
