@@ -48,8 +48,36 @@ def _workload(driver: base.DataDriver) -> None:
     queues.stats("plans", "p")
     messages.bulk_delete("plans", ids[2:3], "p")
     messages.pop("plans", 1, "p")
+    _subscriptions_workload(driver, client)
     driver.gc()
     queues.delete("plans", "p")
+
+
+def _subscriptions_workload(driver: base.DataDriver, client: str) -> None:
+    subscriptions, deliveries = driver.subscription_controller, driver.delivery_controller
+    made = subscriptions.create("plans", "http://h/1", 300, {}, "p")
+    assert made is not None
+    subscriptions.create("plans", "http://h/2", 300, {}, "p")
+    subscriptions.list("plans", "p", marker="0" * 32, limit=5)
+    subscriptions.get("plans", made, "p")
+    subscriptions.get_with_subscriber("plans", "http://h/1", "p")
+    subscriptions.update("plans", made, "p", subscriber="http://h/3", ttl=400, options={"a": 1})
+    subscriptions.confirm("plans", made, "p", True)
+    driver.message_controller.post("plans", [base.NewMessage(300, {"n": 1})], client, "p")
+    deliveries.subscribed("p/a", limit=5)
+    cursor = deliveries.acquire("plans", "p", made, "owner", 30)
+    assert cursor is not None
+    deliveries.backlog("plans", "p", cursor, 10)
+    tried = base.Attempt(cursor + 1, client, 1, 1.0, "dead", None, "refused", 0.1, None)
+    dead = base.DeadLetter(cursor + 1, client, 300, {}, 1.0, 1, "refused", 2.0)
+    deliveries.checkpoint(
+        "plans", "p", made, "owner", cursor=cursor + 1, attempts=[tried], dead=[dead]
+    )
+    deliveries.attempts("plans", "p", made)
+    deliveries.dead_letters("plans", "p", made, marker=0)
+    deliveries.release("plans", "p", made, "owner")
+    subscriptions.delete("plans", made, "p")
+    subscriptions.delete_all("plans", "p")
 
 
 def explain_workload(backend: Backend, tmp_path: Path) -> dict[str, str]:

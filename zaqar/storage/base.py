@@ -364,6 +364,144 @@ class SubscriptionController(abc.ABC):
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A posted message as a queue's subscribers are told of it.
+
+    The store keeps one in the queue's *outbox* for every message posted while the queue
+    has a subscription (a store may go on after the last one went), in the same atomic step
+    that stores the message (or before its commit), so a 201 means the deliveries are
+    recorded. It outlives the message (a consumer may delete that at
+    once) until every subscription's cursor has passed it.
+    """
+
+    #: The message's marker: its place in the queue, which cursors count in.
+    marker: int
+    message_id: str
+    ttl: int
+    body: JSON
+    #: When it was posted (UNIX seconds).
+    posted: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at delivering a notification to a subscriber, as the delivery log keeps it."""
+
+    marker: int
+    message_id: str
+    #: 1 for the first try.
+    attempt: int
+    #: When the try began (UNIX seconds).
+    at: float
+    #: ``delivered``, ``failed`` (another try follows at ``next_try``) or ``dead``.
+    outcome: str
+    #: The subscriber's HTTP status, when it answered.
+    status: int | None = None
+    error: str | None = None
+    #: Seconds the try took.
+    latency: float = 0.0
+    next_try: float | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A notification whose delivery exhausted its retry policy (or whose message expired
+    first), kept for an operator to read."""
+
+    marker: int
+    message_id: str
+    ttl: int
+    body: JSON
+    posted: float
+    attempts: int
+    reason: str
+    #: When it was given up (UNIX seconds).
+    failed: float
+
+
+class DeliveryController(abc.ABC):
+    """The state of push delivery (API v2 subscriptions), kept beside the queues.
+
+    Each subscription has a *cursor*: the marker up to which every notification of its queue
+    is handled (delivered, given up or skipped). A new subscription's cursor is its queue's
+    last marker, so it is told only of messages posted after it. A notifier works on a
+    subscription only while it holds the subscription's *lease*, which it renews as it goes:
+    a notifier that dies loses it when it lapses, and the next one resumes from the cursor
+    (at-least-once: what was delivered after the last checkpoint is delivered again).
+    """
+
+    @abc.abstractmethod
+    def subscribed(
+        self, marker: str | None = None, limit: int = 100
+    ) -> Page[tuple[str | None, str]]:
+        """``(project, queue)`` of the queues that may have subscriptions, a page after
+        ``marker`` (the opaque marker of the page before; a page may be short, or empty,
+        and the listing is over only when ``next_marker`` is None). A queue may be listed
+        after its last subscription went, never left out while it has one."""
+
+    @abc.abstractmethod
+    def acquire(
+        self, queue: str, project: str | None, subscription_id: str, owner: str, seconds: float
+    ) -> int | None:
+        """Take (or renew) the subscription's lease for ``owner`` for ``seconds`` and return
+        its cursor; None when another owner's lease is live or the subscription is gone."""
+
+    @abc.abstractmethod
+    def backlog(
+        self, queue: str, project: str | None, after: int, limit: int
+    ) -> builtins.list[Notification]:
+        """The queue's notifications with markers above ``after``, in marker order."""
+
+    @abc.abstractmethod
+    def checkpoint(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        owner: str,
+        *,
+        cursor: int,
+        attempts: Sequence[Attempt] = (),
+        dead: Sequence[DeadLetter] = (),
+    ) -> bool:
+        """Under ``owner``'s lease: move the cursor up to ``cursor`` (never down), add the
+        attempts to the delivery log (which keeps the newest ``LOG_LENGTH``) and the dead
+        letters, and drop the notifications every subscription of the queue has passed.
+
+        False, with nothing stored, when ``owner`` no longer holds the lease.
+        """
+
+    @abc.abstractmethod
+    def release(self, queue: str, project: str | None, subscription_id: str, owner: str) -> None:
+        """Give up ``owner``'s lease, if it holds it."""
+
+    @abc.abstractmethod
+    def attempts(
+        self, queue: str, project: str | None, subscription_id: str, limit: int = 20
+    ) -> builtins.list[Attempt]:
+        """The subscription's newest logged attempts, newest first."""
+
+    @abc.abstractmethod
+    def dead_letters(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        marker: int | None = None,
+        limit: int = 20,
+    ) -> Page[DeadLetter]:
+        """The subscription's dead letters in marker order, after ``marker``; the page's
+        marker is the last one's, as text."""
+
+
+#: Attempts the delivery log keeps per subscription.
+LOG_LENGTH = 100
+#: Seconds a notification outlives its message's ttl in the outbox, so that a notifier that
+#: was down can still find it and record it as expired rather than lose it silently.
+OUTBOX_GRACE = 24 * 3600
+
+
+@dataclass(frozen=True)
 class StoredSubscription:
     """A subscription exactly as a store keeps it: what moving a queue between pools
     copies."""
@@ -631,6 +769,11 @@ class DataDriver(Driver):
     @property
     @abc.abstractmethod
     def subscription_controller(self) -> SubscriptionController: ...
+
+    @property
+    def delivery_controller(self) -> DeliveryController:
+        """Push delivery's state. Raises NotSupported on a driver that has none."""
+        raise errors.NotSupported("this driver cannot keep deliveries")
 
     def pool_drivers(self) -> dict[str, DataDriver]:
         """The drivers of the pools this driver spreads queues over, by pool name (pooling);

@@ -27,6 +27,12 @@ Layout (``D`` is the ``database`` option of the driver's group)::
         index expires (e): ``gc``
         index purge (x) TTL, expireAfterSeconds=0: MongoDB's own purge
 
+    D_queues.outbox            push delivery (``deliveries``): a notification per message
+        {p, q, k: marker, i: message id, t: ttl, b: body, cr: posted, x: purge-after}
+        index queue_marker (p, q, k) unique
+    D_queues.delivery_log      {s: subscription id, p, q, the attempt's fields, x}
+    D_queues.dead_letters      {_id: "<subscription id>/<marker>", s, p, q, m: marker, ...}
+
     D.pools, D.catalogue       management store (see ``pools``)
 
 Markers and posting. ``k`` of a queue is its next marker *and* the watermark of what is
@@ -70,6 +76,7 @@ from zaqar.conf import drivers_message_store_mongodb as data_opts
 from zaqar.storage import base
 from zaqar.storage.mongodb import transfer
 from zaqar.storage.mongodb.claims import ClaimController
+from zaqar.storage.mongodb.deliveries import DeliveryController
 from zaqar.storage.mongodb.messages import MessageController
 from zaqar.storage.mongodb.pools import CatalogueController, FlavorsController, PoolsController
 from zaqar.storage.mongodb.queues import QueueController, SubscriptionController
@@ -124,6 +131,7 @@ class DataDriver(base.DataDriver):
         self._messages = MessageController(self.store, self.layout)
         self._claims = ClaimController(self.store, self.layout)
         self._subscriptions = SubscriptionController(self.store, self.layout)
+        self._deliveries = DeliveryController(self.store, self.layout)
 
     @property
     def capabilities(self) -> frozenset[base.Capability]:
@@ -153,6 +161,10 @@ class DataDriver(base.DataDriver):
     def subscription_controller(self) -> SubscriptionController:
         return self._subscriptions
 
+    @property
+    def delivery_controller(self) -> DeliveryController:
+        return self._deliveries
+
     def is_alive(self) -> bool:
         return self.store.ping()
 
@@ -167,7 +179,7 @@ class DataDriver(base.DataDriver):
         hour later)."""
         now = self.store.clock()
         removed = 0
-        for collection in [*self.layout.messages, self.layout.subscriptions]:
+        for collection in [*self.layout.messages, self.layout.subscriptions, self.layout.outbox]:
             result = self.store.call(collection.delete_many, {"e": {"$lte": now}})
             removed += result.deleted_count
         return removed

@@ -9,7 +9,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReplaceOne, ReturnDocument
 from pymongo import errors as mongo_errors
 from pymongo.collection import Collection
 
@@ -181,7 +181,7 @@ class MessageController(base.MessageController):
         ids = [message_id for message_id, _, _ in batch]
         token = new_id()
         try:
-            first = self._lock(queue, project, token)
+            first, subscribed = self._lock(queue, project, token)
         except errors.OutcomeUnknown as doubt:
             # Nothing of the batch was sent: at worst the lock is ours until its lease ends.
             raise errors.ServiceUnavailable(doubt.doubt) from doubt
@@ -204,6 +204,9 @@ class MessageController(base.MessageController):
         ]
         try:
             self._insert(collection, records, queue, project, token, first)
+            if subscribed:
+                # Announced before the commit: the batch and its notifications appear together.
+                self._announce(records, now)
             self._commit(collection, queue, project, token, ids, first)
         except errors.OutcomeUnknown as doubt:
             self._settle(collection, queue, project, token, ids, first, doubt)
@@ -239,8 +242,32 @@ class MessageController(base.MessageController):
             raise errors.OutcomeUnknown(doubt.doubt, ids) from error
         raise errors.ServiceUnavailable(f"{doubt.doubt} The batch was not stored.") from doubt
 
-    def _lock(self, queue: str, project: str | None, token: str) -> int:
-        """Take the queue's posting lock; returns the queue's next marker."""
+    def _announce(self, records: builtins.list[Document], now: float) -> None:
+        """Write the batch's notifications to the outbox, replacing any a dead poster left
+        at these markers."""
+        writes = [
+            ReplaceOne(
+                {"p": record["p"], "q": record["q"], "k": record["k"]},
+                {
+                    "p": record["p"],
+                    "q": record["q"],
+                    "k": record["k"],
+                    "i": record["_id"],
+                    "t": record["t"],
+                    "b": record["b"],
+                    "cr": now,
+                    "e": record["e"] + base.OUTBOX_GRACE,
+                    "x": self._store.purge_at(record["e"] + base.OUTBOX_GRACE, now),
+                },
+                upsert=True,
+            )
+            for record in records
+        ]
+        self._store.call(self._layout.outbox.bulk_write, writes, ordered=True)
+
+    def _lock(self, queue: str, project: str | None, token: str) -> tuple[int, bool]:
+        """Take the queue's posting lock; returns the queue's next marker, and whether the
+        queue has (or had) subscriptions, so that the post is announced."""
         queues = self._layout.queues
         for attempt in range(self._store.max_attempts):
             now = self._store.clock()
@@ -254,11 +281,11 @@ class MessageController(base.MessageController):
                 queues.find_one_and_update,
                 query,
                 update,
-                {"k": 1},
+                {"k": 1, "s": 1},
                 return_document=ReturnDocument.AFTER,
             )
             if found is not None:
-                return int(found["k"])
+                return int(found["k"]), bool(found.get("s"))
             if watermark(self._store, self._layout, queue, project) is None:
                 raise errors.QueueDoesNotExist(queue, project)
             self._store.backoff(attempt)

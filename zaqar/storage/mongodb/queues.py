@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo import errors as mongo_errors
 
 from zaqar.core import documents, lifecycle
@@ -60,6 +61,11 @@ class QueueController(base.QueueController):
             "cr": self._store.clock(),
             "k": 1,
         }
+        # Subscriptions may come first (lazy queues): then the queue announces its posts.
+        if self._store.call(
+            self._layout.subscriptions.find_one, message_key(name, project), {"_id": 1}
+        ):
+            record["s"] = True
         try:
             # Not repeated after a lost connection: a second insert would report "exists".
             self._store.call(self._layout.queues.insert_one, record, retry=False)
@@ -123,7 +129,8 @@ class QueueController(base.QueueController):
         # it in the unique index and deletes it (see ``messages``); expiry takes the rest.
         self._store.call(messages.delete_many, key)
         # Subscriptions may exist without their queue (lazy queues); they go in any case.
-        self._store.call(self._layout.subscriptions.delete_many, key)
+        forget_subscriptions(self._store, self._layout, key)
+        self._store.call(self._layout.outbox.delete_many, key)
         self._store.call(self._layout.queues.delete_one, queue_key(name, project))
 
     def stats(self, name: str, project: str | None = None) -> base.QueueStats:
@@ -241,6 +248,15 @@ class SubscriptionController(base.SubscriptionController):
         now = self._store.clock()
         subscription_id = new_id()
         self._clear_expired(queue, project, subscriber, now)
+        # The queue announces its posts from now on (the flag stays: clearing it could race
+        # with another subscribe), and the subscription's cursor starts at its last marker.
+        found = self._store.call(
+            self._layout.queues.find_one_and_update,
+            queue_key(queue, project),
+            {"$set": {"s": True}},
+            {"k": 1},
+            return_document=ReturnDocument.AFTER,
+        )
         record = {
             "_id": subscription_id,
             **message_key(queue, project),
@@ -251,6 +267,7 @@ class SubscriptionController(base.SubscriptionController):
             "x": self._store.purge_at(now + ttl, now),
             "o": documents.dumps(options),
             "c": False,
+            "k": 0 if found is None else int(found["k"]) - 1,
         }
         try:
             # Not repeated after a lost connection: a second insert would meet the first.
@@ -309,10 +326,20 @@ class SubscriptionController(base.SubscriptionController):
 
     def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
         if is_id(subscription_id):
-            self._store.call(
-                self._layout.subscriptions.delete_one,
-                {**message_key(queue, project), "_id": subscription_id},
+            forget_subscriptions(
+                self._store, self._layout, {**message_key(queue, project), "_id": subscription_id}
             )
 
     def delete_all(self, queue: str, project: str | None) -> None:
-        self._store.call(self._layout.subscriptions.delete_many, message_key(queue, project))
+        key = message_key(queue, project)
+        forget_subscriptions(self._store, self._layout, key)
+        self._store.call(self._layout.outbox.delete_many, key)
+
+
+def forget_subscriptions(store: Store, layout: MessageLayout, chosen: Document) -> None:
+    """Delete the ``chosen`` subscriptions with their delivery logs and dead letters."""
+    ids = [doc["_id"] for doc in store.find(layout.subscriptions, chosen, {"_id": 1})]
+    if ids:
+        for collection in (layout.delivery_log, layout.dead_letters):
+            store.call(collection.delete_many, {"s": {"$in": ids}})
+    store.call(layout.subscriptions.delete_many, chosen)

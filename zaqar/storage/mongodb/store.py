@@ -312,6 +312,9 @@ class MessageLayout:
             for n in range(partitions)
         ]
         self.subscriptions = store.collection(f"{store.database}_queues", "subscriptions")
+        self.outbox = store.collection(f"{store.database}_queues", "outbox")
+        self.delivery_log = store.collection(f"{store.database}_queues", "delivery_log")
+        self.dead_letters = store.collection(f"{store.database}_queues", "dead_letters")
         store.call(self._ensure_indexes)
 
     def _ensure_indexes(self) -> None:
@@ -333,6 +336,11 @@ class MessageLayout:
         _index(subscriptions, "project_queue_id", [("p", 1), ("q", 1), ("_id", 1)])
         _index(subscriptions, "expires", [("e", 1)])
         _index(subscriptions, "purge", [("x", 1)], expireAfterSeconds=0)
+        _index(self.outbox, "queue_marker", [("p", 1), ("q", 1), ("k", 1)], unique=True)
+        _index(self.delivery_log, "subscription", [("s", 1), ("_id", 1)])
+        _index(self.dead_letters, "subscription_marker", [("s", 1), ("m", 1)])
+        for collection in (self.outbox, self.delivery_log, self.dead_letters):
+            _index(collection, "purge", [("x", 1)], expireAfterSeconds=0)
 
     def messages_of(self, project: str | None, queue: str) -> Collection[Document]:
         return self.messages[partition_of(project, queue, self.partitions)]

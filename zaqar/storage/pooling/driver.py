@@ -203,6 +203,7 @@ class DataDriver(base.DataDriver):
         self._messages = MessageController(self)
         self._claims = ClaimController(self)
         self._subscriptions = SubscriptionController(self)
+        self._deliveries = DeliveryController(self)
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -319,6 +320,10 @@ class DataDriver(base.DataDriver):
     @property
     def subscription_controller(self) -> SubscriptionController:
         return self._subscriptions
+
+    @property
+    def delivery_controller(self) -> DeliveryController:
+        return self._deliveries
 
     def is_alive(self) -> bool:
         """The management store and every pool answer."""
@@ -729,4 +734,119 @@ class SubscriptionController(base.SubscriptionController):
             lambda driver: driver.subscription_controller.delete_all(queue, project),
             lambda: None,
             writes=True,
+        )
+
+
+class DeliveryController(base.DeliveryController):
+    """Delivery state lives on its queue's pool, beside the subscriptions; the subscribed
+    queues are listed pool by pool (the marker is ``<pool>|<the pool's marker>``)."""
+
+    def __init__(self, pooled: DataDriver) -> None:
+        self._pooled = pooled
+
+    def subscribed(
+        self, marker: str | None = None, limit: int = 100
+    ) -> base.Page[tuple[str | None, str]]:
+        drivers = self._pooled.pool_drivers()
+        names = sorted(drivers)
+        pool, _, inner = (marker or "").partition("|")
+        if marker is None:
+            if not names:
+                return base.Page([], None)
+            pool, inner = names[0], ""
+        if pool not in drivers:
+            # The pool went: carry on with the next one by name.
+            later = [name for name in names if name > pool]
+            if not later:
+                return base.Page([], None)
+            pool, inner = later[0], ""
+        page = drivers[pool].delivery_controller.subscribed(inner or None, limit)
+        if page.next_marker is not None:
+            return base.Page(page.items, f"{pool}|{page.next_marker}")
+        later = [name for name in names if name > pool]
+        # An empty inner marker starts the next pool from its beginning.
+        return base.Page(page.items, f"{later[0]}|" if later else None)
+
+    def acquire(
+        self, queue: str, project: str | None, subscription_id: str, owner: str, seconds: float
+    ) -> int | None:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.acquire(
+                queue, project, subscription_id, owner, seconds
+            ),
+            lambda: None,
+            writes=True,
+        )
+
+    def backlog(
+        self, queue: str, project: str | None, after: int, limit: int
+    ) -> builtins.list[base.Notification]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.backlog(queue, project, after, limit),
+            list,
+        )
+
+    def checkpoint(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        owner: str,
+        *,
+        cursor: int,
+        attempts: Sequence[base.Attempt] = (),
+        dead: Sequence[base.DeadLetter] = (),
+    ) -> bool:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.checkpoint(
+                queue, project, subscription_id, owner, cursor=cursor, attempts=attempts, dead=dead
+            ),
+            lambda: False,
+            writes=True,
+        )
+
+    def release(self, queue: str, project: str | None, subscription_id: str, owner: str) -> None:
+        self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.release(
+                queue, project, subscription_id, owner
+            ),
+            lambda: None,
+            writes=True,
+        )
+
+    def attempts(
+        self, queue: str, project: str | None, subscription_id: str, limit: int = 20
+    ) -> builtins.list[base.Attempt]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.attempts(
+                queue, project, subscription_id, limit
+            ),
+            list,
+        )
+
+    def dead_letters(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        marker: int | None = None,
+        limit: int = 20,
+    ) -> base.Page[base.DeadLetter]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.dead_letters(
+                queue, project, subscription_id, marker, limit
+            ),
+            lambda: base.Page([], None),
         )

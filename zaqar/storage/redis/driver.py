@@ -17,7 +17,7 @@ from oslo_config import cfg
 from zaqar.conf import drivers_management_store_redis as control_opts
 from zaqar.conf import drivers_message_store_redis as data_opts
 from zaqar.storage import base
-from zaqar.storage.redis import transfer
+from zaqar.storage.redis import deliveries, transfer
 from zaqar.storage.redis.claims import ClaimController
 from zaqar.storage.redis.messages import MessageController
 from zaqar.storage.redis.pools import CatalogueController, FlavorsController, PoolsController
@@ -67,6 +67,7 @@ class DataDriver(base.DataDriver):
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
         self._subscriptions = SubscriptionController(self.store)
+        self._deliveries = deliveries.DeliveryController(self.store)
 
     @property
     def capabilities(self) -> frozenset[base.Capability]:
@@ -94,6 +95,10 @@ class DataDriver(base.DataDriver):
     @property
     def subscription_controller(self) -> SubscriptionController:
         return self._subscriptions
+
+    @property
+    def delivery_controller(self) -> deliveries.DeliveryController:
+        return self._deliveries
 
     def is_alive(self) -> bool:
         return self.store.is_alive()

@@ -242,6 +242,10 @@ class SubscriptionController(base.SubscriptionController):
         now = self._store.clock()
         subscription_id = new_id()
         expires = now + ttl
+        keys = self._store.queue_keys(queue, project)
+        # Listed for the notifiers before the subscription exists, so that they never miss
+        # it (the index lives in another slot).
+        self._store.mark_subscribed(keys)
         made = self._store.change_subscriptions(
             scripts.CREATE_SUBSCRIPTION,
             self._store.queue_keys(queue, project),

@@ -1,6 +1,6 @@
 """The Lua scripts of the Redis store: every state change of a queue is one script.
 
-Every script gets the queue's five keys and three common arguments::
+Every script gets the queue's seven keys and three common arguments::
 
     KEYS[1] queue hash   (m: metadata JSON, cr: created, n: last marker handed out)
     KEYS[2] markers      sorted set, message id scored by marker (posting order)
@@ -9,6 +9,9 @@ Every script gets the queue's five keys and three common arguments::
     KEYS[5] claims       sorted set, claim id scored by when its index may go (claim
                          expiry plus the driver's margin), so that no claim index outlives
                          its use or its queue
+    KEYS[6] subscription ids (below): a post announces its messages when it exists
+    KEYS[7] outbox       stream of notifications, entry id ``0-<marker>``, fields i (message
+                         id), t (ttl), b (body JSON), p (posted)
     ARGV[1] now          the driver's clock, as text (the data's time is never Redis TIME)
     ARGV[2] message key prefix (+ message id = the message hash)
     ARGV[3] claim key prefix   (+ claim id = sorted set of the claim's message ids)
@@ -31,22 +34,27 @@ Before anything else, a script trims up to ``TRIM_BUDGET`` expired messages and 
 entries from the indexes, so expired data leaves no garbage behind and the counts the
 indexes give stay exact.
 
-Subscription scripts (API v2) get the queue's three subscription keys instead, and two
-common arguments::
+Subscription and delivery scripts (API v2) get the queue's three subscription keys, its
+hash and its outbox instead, and two common arguments::
 
     KEYS[1] subscription ids        sorted set, all scored 0 (listing in byte order of id)
     KEYS[2] subscription expiries   sorted set, id scored by expiry (UNIX seconds)
     KEYS[3] subscribers             hash, subscriber URI -> id of its subscription
+    KEYS[4] queue hash
+    KEYS[5] outbox
     ARGV[1] now
     ARGV[2] subscription key prefix (+ id = the subscription hash)
 
 Subscription hash fields: id, u (subscriber), t (ttl), cr (created), e (expires), o (options
-JSON), c (confirmed: '1' or '0'). A subscriber entry may outlive its subscription (which the
+JSON), c (confirmed: '1' or '0'); for push delivery k (cursor), lo (lease owner) and lu
+(lease end). A subscriber entry may outlive its subscription (which the
 real-time safety net PEXPIREd); a subscription that is missing or expired never holds its
 subscriber. The subscription scripts trim up to 100 expired subscriptions first.
 """
 
 from __future__ import annotations
+
+from zaqar.storage import base
 
 #: Expired index entries a script removes per call.
 TRIM_BUDGET = 100
@@ -186,9 +194,9 @@ DELETE_QUEUE = (
     + _COMMON
     + """
 for _, sid in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
-  redis.call('DEL', ARGV[4] .. sid)
+  redis.call('DEL', ARGV[4] .. sid, ARGV[4] .. sid .. ':log', ARGV[4] .. sid .. ':dead')
 end
-redis.call('DEL', KEYS[6], KEYS[7], KEYS[8])
+redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9])
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
 local claims = {}
 for _, id in ipairs(ids) do
@@ -243,6 +251,7 @@ return {total, held, oldest, oldest_created, newest, newest_created}
 POST = (
     GUARD
     + _COMMON
+    + f"local OUTBOX_GRACE_MS = {base.OUTBOX_GRACE * 1000}\n"
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 trim(100)
@@ -256,6 +265,14 @@ end
 local last = redis.call('HINCRBY', KEYS[1], 'n', #fresh)
 local first = last - #fresh + 1
 redis.call('SET', ARGV[2] .. ARGV[8] .. ':posted', 1, 'PX', ARGV[6])
+-- A queue with subscriptions announces its messages in its outbox, in this same step.
+local announce = redis.call('EXISTS', KEYS[6]) == 1
+local announced = 0
+local keep = 0
+if announce then
+  local top = redis.call('XREVRANGE', KEYS[7], '+', '-', 'COUNT', 1)
+  if #top > 0 then announced = tonumber(string.sub(top[1][1], 3)) end
+end
 for i, at in ipairs(fresh) do
   local id = ARGV[at]
   local key = ARGV[2] .. id
@@ -267,7 +284,13 @@ for i, at in ipairs(fresh) do
   redis.call('PEXPIRE', key, ARGV[at + 4])
   redis.call('ZADD', KEYS[2], marker, id)
   redis.call('ZADD', KEYS[3], ARGV[at + 3], id)
+  if announce and marker > announced then
+    redis.call('XADD', KEYS[7], '0-' .. marker, 'i', id, 't', ARGV[at + 1], 'b', ARGV[at + 2],
+               'p', ARGV[1])
+    keep = math.max(keep, tonumber(ARGV[at + 4]) + OUTBOX_GRACE_MS)
+  end
 end
+if keep > 0 and redis.call('PTTL', KEYS[7]) < keep then redis.call('PEXPIRE', KEYS[7], keep) end
 return first
 """
 )
@@ -500,7 +523,7 @@ local function unsubscribe(id)
   if subscriber and redis.call('HGET', KEYS[3], subscriber) == id then
     redis.call('HDEL', KEYS[3], subscriber)
   end
-  redis.call('DEL', ARGV[2] .. id)
+  redis.call('DEL', ARGV[2] .. id, ARGV[2] .. id .. ':log', ARGV[2] .. id .. ':dead')
   redis.call('ZREM', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
 end
@@ -576,8 +599,9 @@ trim(100)
 local held = redis.call('HGET', KEYS[3], ARGV[4])
 if held and read(held) then return 0 end
 local key = ARGV[2] .. ARGV[3]
+-- Told only of messages posted from now on: its cursor starts at the last marker.
 redis.call('HSET', key, 'id', ARGV[3], 'u', ARGV[4], 't', ARGV[5], 'cr', ARGV[1],
-           'e', ARGV[6], 'o', ARGV[7], 'c', '0')
+           'e', ARGV[6], 'o', ARGV[7], 'c', '0', 'k', redis.call('HGET', KEYS[4], 'n') or '0')
 redis.call('PEXPIRE', key, ARGV[8])
 redis.call('ZADD', KEYS[1], 0, ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[3])
@@ -645,8 +669,86 @@ DELETE_SUBSCRIPTIONS = (
     + _SUBSCRIPTIONS
     + """
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-for _, id in ipairs(ids) do redis.call('DEL', ARGV[2] .. id) end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[2] .. id, ARGV[2] .. id .. ':log', ARGV[2] .. id .. ':dead')
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
 return #ids
+"""
+)
+
+
+# -- push delivery (``deliveries``): subscription scripts, on the same keys ------------------
+
+# ARGV[3] id, ARGV[4] owner, ARGV[5] lease end. Returns the cursor, or nil when the
+# subscription is gone or another owner's lease is live.
+ACQUIRE = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+if not read(ARGV[3]) then return nil end
+local key = ARGV[2] .. ARGV[3]
+local held = redis.call('HMGET', key, 'lo', 'lu', 'k')
+if held[1] and held[1] ~= ARGV[4] and tonumber(held[2]) > now then return nil end
+local cursor = held[3]
+if not cursor then
+  -- Moved here from another pool: it starts from the queue's last marker.
+  cursor = redis.call('HGET', KEYS[4], 'n') or '0'
+  redis.call('HSET', key, 'k', cursor)
+end
+redis.call('HSET', key, 'lo', ARGV[4], 'lu', ARGV[5])
+return cursor
+"""
+)
+
+# ARGV[3] id, ARGV[4] owner, ARGV[5] cursor, ARGV[6] how many attempts follow, then the
+# attempts' JSON (oldest first), then (marker, JSON) of each dead letter. Returns 1, or 0
+# (nothing changed) when the owner does not hold the lease.
+CHECKPOINT = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + f"local LOG_LENGTH = {base.LOG_LENGTH}\n"
+    + """
+local key = ARGV[2] .. ARGV[3]
+if redis.call('HGET', key, 'lo') ~= ARGV[4] then return 0 end
+if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'k') or '0') then
+  redis.call('HSET', key, 'k', ARGV[5])
+end
+local life = redis.call('PTTL', key)
+local count = tonumber(ARGV[6])
+if count > 0 then
+  local log = key .. ':log'
+  for i = 7, 6 + count do redis.call('LPUSH', log, ARGV[i]) end
+  redis.call('LTRIM', log, 0, LOG_LENGTH - 1)
+  if life > 0 then redis.call('PEXPIRE', log, life) end
+end
+local dead = key .. ':dead'
+for i = 7 + count, #ARGV - 2, 2 do
+  redis.call('ZREMRANGEBYSCORE', dead, ARGV[i], ARGV[i])
+  redis.call('ZADD', dead, ARGV[i], ARGV[i + 1])
+  if life > 0 then redis.call('PEXPIRE', dead, life) end
+end
+-- Drop the notifications every live subscription has passed.
+local lowest = nil
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local rec = redis.call('HMGET', ARGV[2] .. sid, 'e', 'k')
+  if rec[1] and tonumber(rec[1]) > now then
+    local cursor = tonumber(rec[2] or '0')
+    if lowest == nil or cursor < lowest then lowest = cursor end
+  end
+end
+if lowest and lowest > 0 then redis.call('XTRIM', KEYS[5], 'MINID', '0-' .. (lowest + 1)) end
+return 1
+"""
+)
+
+# ARGV[3] id, ARGV[4] owner. Returns 0.
+RELEASE_LEASE = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+local key = ARGV[2] .. ARGV[3]
+if redis.call('HGET', key, 'lo') == ARGV[4] then redis.call('HDEL', key, 'lo', 'lu') end
+return 0
 """
 )

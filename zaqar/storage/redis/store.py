@@ -14,6 +14,11 @@ Key layout (``P`` is the ``prefix`` option, ``T`` the queue's hash tag)::
     P:se:T           sorted set  subscription ids scored by expiry
     P:su:T           hash        subscriber URI -> subscription id
     P:sub:T:<id>     hash        one subscription (fields in ``scripts``), PEXPIREd
+    P:sub:T:<id>:log   list      its delivery log, newest first (JSON attempts)
+    P:sub:T:<id>:dead  sorted set  its dead letters (JSON), scored by marker
+    P:o:T            stream      the queue's outbox: a notification per message posted while
+                                 it has subscriptions, entry id ``0-<marker>``
+    P:subscribed     hash        ``p/n`` -> a counter, for every queue that was subscribed to
     P:queues:{p}     sorted set  the names of project p's queues, all scored 0 (byte order)
     P:all            set         every queue as ``p/n``, for ``gc``
 
@@ -426,13 +431,30 @@ class QueueKeys:
     subscribers: str
     subscription_prefix: str
 
+    outbox: str
+
     @property
     def keys(self) -> list[str]:
-        return [self.queue, self.markers, self.expiries, self.claimed, self.claims]
+        """What the message scripts get (``scripts``)."""
+        return [
+            self.queue,
+            self.markers,
+            self.expiries,
+            self.claimed,
+            self.claims,
+            self.subscription_ids,
+            self.outbox,
+        ]
 
     @property
     def subscription_keys(self) -> list[str]:
+        """The indexes of the queue's subscriptions."""
         return [self.subscription_ids, self.subscription_expiries, self.subscribers]
+
+    @property
+    def subscription_script_keys(self) -> list[str]:
+        """What the subscription and delivery scripts get (``scripts``)."""
+        return [*self.subscription_keys, self.queue, self.outbox]
 
     def subscription(self, subscription_id: str) -> str:
         return self.subscription_prefix + subscription_id
@@ -470,6 +492,7 @@ class Store:
         self.prefix = check_prefix(prefix)
         self.clock = clock
         self.all_queues = f"{prefix}:all"
+        self.subscribed = f"{prefix}:subscribed"
         self.breaker = breaker or Breaker("redis store", 0.0)
         self.quick = quick
         timeout = connector.socket_timeout
@@ -511,6 +534,7 @@ class Store:
             subscription_expiries=f"{p}:se:{tag}",
             subscribers=f"{p}:su:{tag}",
             subscription_prefix=f"{p}:sub:{tag}:",
+            outbox=f"{p}:o:{tag}",
         )
 
     def project_index(self, project: str | None) -> str:
@@ -537,16 +561,22 @@ class Store:
         """Delete the queue's keys, its subscriptions' included, in one guarded script."""
         return self.eval_change(
             scripts.DELETE_QUEUE,
-            [*keys.keys, *keys.subscription_keys],
+            [*keys.keys, keys.subscription_expiries, keys.subscribers],
             [*self._common(keys, now, ()), keys.subscription_prefix],
             doubt,
         )
+
+    def mark_subscribed(self, keys: QueueKeys) -> None:
+        """List the queue among those the notifiers visit (``P:subscribed``)."""
+        # A counter: sending it twice (a lost answer retried) does no harm.
+        with self.talking() as client:
+            client.hincrby(self.subscribed, keys.member, 1)
 
     def run_subscriptions(self, lua: str, keys: QueueKeys, now: float, *args: object) -> Any:
         """Run a subscription script of ``scripts`` that changes nothing (or only trims
         expired subscriptions) on a queue's subscription keys."""
         return self.eval(
-            lua, keys.subscription_keys, [repr(float(now)), keys.subscription_prefix, *args]
+            lua, keys.subscription_script_keys, [repr(float(now)), keys.subscription_prefix, *args]
         )
 
     def change_subscriptions(
@@ -555,7 +585,7 @@ class Store:
         """Run a guarded subscription script of ``scripts``; see ``eval_change``."""
         return self.eval_change(
             lua,
-            keys.subscription_keys,
+            keys.subscription_script_keys,
             [repr(float(now)), keys.subscription_prefix, *args],
             doubt,
         )

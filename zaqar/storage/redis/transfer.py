@@ -116,7 +116,7 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
                             )
                 pipe.execute()
         # Before the queue's hash, which comes last.
-        _import_subscriptions(client, keys, dump.subscriptions, now)
+        _import_subscriptions(client, store.subscribed, keys, dump.subscriptions, now)
         with client.pipeline(transaction=False) as pipe:
             for claim_id, end in claim_ends.items():
                 pipe.pexpire(keys.claim_prefix + claim_id, ms(end - now))
@@ -136,13 +136,19 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
 
 
 def _import_subscriptions(
-    client: Any, keys: QueueKeys, subscriptions: list[base.StoredSubscription], now: float
+    client: Any,
+    subscribed: str,
+    keys: QueueKeys,
+    subscriptions: list[base.StoredSubscription],
+    now: float,
 ) -> None:
     """Write the subscriptions as ``scripts.CREATE_SUBSCRIPTION`` does, with their own ids,
     times and state; the indexes live as long as the longest-lived needs them."""
     live = [subscription for subscription in subscriptions if subscription.expires > now]
     if not live:
         return
+    # Listed for the notifiers first, as a create does (their cursors start afresh here).
+    client.hincrby(subscribed, keys.member, 1)
     with client.pipeline(transaction=False) as pipe:
         for subscription in live:
             key = keys.subscription(subscription.id)

@@ -13,11 +13,15 @@ from oslo_config import cfg
 from zaqar.conf import drivers_management_store_sqlalchemy as control_opts
 from zaqar.conf import drivers_message_store_sqlalchemy as data_opts
 from zaqar.storage import base, errors
-from zaqar.storage.sqlalchemy import tables, transfer
+from zaqar.storage.sqlalchemy import deliveries, tables, transfer
 from zaqar.storage.sqlalchemy.claims import ClaimController
 from zaqar.storage.sqlalchemy.messages import MessageController
 from zaqar.storage.sqlalchemy.pools import CatalogueController, FlavorsController, PoolsController
-from zaqar.storage.sqlalchemy.queues import QueueController, SubscriptionController
+from zaqar.storage.sqlalchemy.queues import (
+    QueueController,
+    SubscriptionController,
+    forget_subscriptions,
+)
 from zaqar.storage.sqlalchemy.store import open_store, ping
 
 LOG = logging.getLogger(__name__)
@@ -67,6 +71,7 @@ class DataDriver(base.DataDriver):
         self._messages = MessageController(self.store)
         self._claims = ClaimController(self.store)
         self._subscriptions = SubscriptionController(self.store)
+        self._deliveries = deliveries.DeliveryController(self.store)
         self._stop = threading.Event()
         self._purger: threading.Thread | None = None
         if group.purge_interval > 0:
@@ -105,6 +110,10 @@ class DataDriver(base.DataDriver):
     def subscription_controller(self) -> SubscriptionController:
         return self._subscriptions
 
+    @property
+    def delivery_controller(self) -> deliveries.DeliveryController:
+        return self._deliveries
+
     def is_alive(self) -> bool:
         return ping(self.store.engine)
 
@@ -117,7 +126,10 @@ class DataDriver(base.DataDriver):
     def gc(self) -> int:
         """Delete expired messages and subscriptions in small batches; returns how many
         went."""
-        return sum(self._purge(table) for table in (tables.messages, tables.subscriptions))
+        removed = sum(self._purge(table) for table in (tables.messages, tables.subscriptions))
+        with self.store.writing() as connection:
+            removed += deliveries.purge(connection, self.store.clock())
+        return removed
 
     def _purge(self, table: sa.Table) -> int:
         removed = 0
@@ -130,7 +142,9 @@ class DataDriver(base.DataDriver):
                         .limit(PURGE_BATCH)
                     ).scalars()
                 )
-                if ids:
+                if ids and table is tables.subscriptions:
+                    forget_subscriptions(connection, table.c.id.in_(ids))
+                elif ids:
                     connection.execute(sa.delete(table).where(table.c.id.in_(ids)))
             removed += len(ids)
             if len(ids) < PURGE_BATCH:

@@ -101,6 +101,17 @@ _COUNTER = sa.select(q.c.id, q.c.next_marker).where(
     q.c.project == sa.bindparam("owner"), q.c.name == sa.bindparam("queue")
 )
 _INSERT = sa.insert(m)
+#: Whether the queue has a live subscription, so that its posts are announced (outbox).
+_SUBSCRIBED = (
+    sa.select(sa.literal(1))
+    .where(
+        tables.subscriptions.c.project == sa.bindparam("owner"),
+        tables.subscriptions.c.queue == sa.bindparam("queue"),
+        tables.subscriptions.c.expires > sa.bindparam("now"),
+    )
+    .limit(1)
+)
+_ANNOUNCE = sa.insert(tables.outbox)
 
 _LIVE_MESSAGE = sa.and_(
     m.c.id == sa.bindparam("id"), m.c.queue_id == QUEUE_ID, m.c.expires > sa.bindparam("now")
@@ -263,6 +274,9 @@ class MessageController(base.MessageController):
                 row["queue_id"] = queue_id
                 row["marker"] = first + offset
             connection.execute(_INSERT, batch)
+            # In the same transaction: a 201 means every subscriber's delivery is recorded.
+            if connection.execute(_SUBSCRIBED, {**values, "now": now}).first() is not None:
+                connection.execute(_ANNOUNCE, [_notification(values, row) for row in batch])
 
         self._store.write(store, doubts.POST, message_ids=ids)
         return ids
@@ -343,3 +357,17 @@ class MessageController(base.MessageController):
 
         # Concurrent pops deadlock now and then on MySQL; write() runs them again.
         return [to_message(row, now) for row in self._store.write(take, doubts.POP)]
+
+
+def _notification(values: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The outbox row announcing a message row just posted."""
+    return {
+        "project": values["owner"],
+        "queue": values["queue"],
+        "marker": row["marker"],
+        "message_id": row["id"],
+        "ttl": row["ttl"],
+        "body": row["body"],
+        "posted": row["created"],
+        "expires": row["expires"] + base.OUTBOX_GRACE,
+    }

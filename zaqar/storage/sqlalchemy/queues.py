@@ -141,9 +141,7 @@ class QueueController(base.QueueController):
     def delete(self, name: str, project: str | None = None) -> None:
         with self._store.writing(doubts.queue_deleted(name)) as connection:
             # Subscriptions may exist without their queue (lazy queues); they go in any case.
-            connection.execute(
-                sa.delete(s).where(s.c.project == stored_project(project), s.c.queue == name)
-            )
+            forget_queue_subscriptions(connection, name, project)
             queue_id = find_queue_id(connection, name, project, lock=self._store.for_update)
             if queue_id is None:
                 return
@@ -277,6 +275,13 @@ class SubscriptionController(base.SubscriptionController):
 
         def insert(connection: Connection) -> None:
             _clear_expired(connection, queue, project, key, now)
+            # Told only of messages posted from now on: its cursor starts at the last marker.
+            next_marker = connection.execute(
+                sa.select(q.c.next_marker).where(
+                    q.c.project == stored_project(project), q.c.name == queue
+                )
+            ).scalar_one_or_none()
+            row["cursor_marker"] = -1 if next_marker is None else int(next_marker) - 1
             connection.execute(sa.insert(s).values(**row))
 
         try:
@@ -353,12 +358,28 @@ class SubscriptionController(base.SubscriptionController):
     def delete(self, queue: str, subscription_id: str, project: str | None) -> None:
         if not is_id(subscription_id):
             return
-        statement = sa.delete(s).where(of_queue(queue, project), s.c.id == subscription_id)
-        self._store.write(lambda connection: connection.execute(statement))
+        chosen = sa.and_(of_queue(queue, project), s.c.id == subscription_id)
+        self._store.write(lambda connection: forget_subscriptions(connection, chosen))
 
     def delete_all(self, queue: str, project: str | None) -> None:
-        statement = sa.delete(s).where(of_queue(queue, project))
-        self._store.write(lambda connection: connection.execute(statement))
+        self._store.write(lambda connection: forget_queue_subscriptions(connection, queue, project))
+
+
+def forget_subscriptions(connection: Connection, chosen: sa.ColumnElement[bool]) -> None:
+    """Delete the ``chosen`` subscriptions with their delivery logs and dead letters."""
+    ids = sa.select(s.c.id).where(chosen)
+    for table in (tables.delivery_attempts, tables.dead_letters):
+        connection.execute(sa.delete(table).where(table.c.subscription_id.in_(ids)))
+    connection.execute(sa.delete(s).where(chosen))
+
+
+def forget_queue_subscriptions(connection: Connection, queue: str, project: str | None) -> None:
+    """Delete every subscription of the queue, and its outbox with them."""
+    forget_subscriptions(connection, of_queue(queue, project))
+    o = tables.outbox
+    connection.execute(
+        sa.delete(o).where(o.c.project == stored_project(project), o.c.queue == queue)
+    )
 
 
 def _clear_expired(
@@ -366,10 +387,11 @@ def _clear_expired(
 ) -> None:
     """Delete the queue's expired subscription of the subscriber, if there is one, so that
     the unique constraint lets a live one take its place."""
-    connection.execute(
-        sa.delete(s).where(
+    forget_subscriptions(
+        connection,
+        sa.and_(
             of_queue(queue, project),
             s.c.subscriber_digest == subscriber_digest,
             s.c.expires <= now,
-        )
+        ),
     )

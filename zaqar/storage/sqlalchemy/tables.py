@@ -10,6 +10,9 @@ a subscription may exist before its queue does (lazy queues). A subscriber URI m
 length, so its uniqueness per queue is kept on a SHA-256 of it (``subscriber_digest``), which
 fits the index limits of every database.
 
+``outbox``, ``delivery_attempts`` and ``dead_letters`` are push delivery's state
+(``deliveries``); like subscriptions they name their queue by project and name.
+
 ``pools`` and ``catalogue`` are management data (pooling). The catalogue names its pool
 without a foreign key, because SQLite does not enforce one unless asked on every
 connection; the controllers keep the two consistent under row locks instead.
@@ -110,6 +113,11 @@ subscriptions = Table(
     Column("expires", Double, nullable=False),
     Column("options", _Document, nullable=False),
     Column("confirmed", Boolean, nullable=False),
+    # Push delivery (``deliveries``): the marker up to which the queue's notifications are
+    # handled, and the notifier that holds the subscription's lease, until when.
+    Column("cursor_marker", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", Double, nullable=False, default=0.0, server_default="0"),
     # One live subscription per subscriber and queue; an expired one that clashes is
     # deleted in the transaction that inserts its successor.
     UniqueConstraint("project", "queue", "subscriber_digest", name="uq_subscriptions_subscriber"),
@@ -117,6 +125,55 @@ subscriptions = Table(
     Index("ix_subscriptions_queue_id", "project", "queue", "id"),
     # The purge deletes by expiry.
     Index("ix_subscriptions_expires", "expires"),
+)
+
+# A queue's notifications (``base.Notification``), written with the messages they announce
+# while the queue has subscriptions, and kept until every cursor has passed them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("project", _Project, primary_key=True),
+    Column("queue", _Name, primary_key=True),
+    Column("marker", BigInteger, primary_key=True),
+    Column("message_id", String(32), nullable=False),
+    Column("ttl", Integer, nullable=False),
+    Column("body", _Document, nullable=False),
+    Column("posted", Double, nullable=False),
+    # When the purge may drop it: the message's expiry plus ``base.OUTBOX_GRACE``.
+    Column("expires", Double, nullable=False),
+    Index("ix_outbox_expires", "expires"),
+)
+
+# The delivery log: the newest attempts of each subscription.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(32), nullable=False),
+    Column("marker", BigInteger, nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Double, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("latency", Double, nullable=False),
+    Column("next_try", Double, nullable=True),
+    Index("ix_delivery_attempts_subscription", "subscription_id", "id"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("subscription_id", String(32), primary_key=True),
+    Column("marker", BigInteger, primary_key=True),
+    Column("message_id", String(32), nullable=False),
+    Column("ttl", Integer, nullable=False),
+    Column("body", _Document, nullable=False),
+    Column("posted", Double, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("failed", Double, nullable=False),
 )
 
 pools = Table(
