@@ -16,6 +16,7 @@ from zaqar.api.errors import (
     ValidationFailed,
 )
 from zaqar.conf import transport as limits_opts
+from zaqar.core import retry
 
 QUEUE_NAME = re.compile(r"[a-zA-Z0-9_\-.]+")
 QUEUE_NAME_MAX = 64
@@ -194,6 +195,15 @@ def subscription_listing_limit(limit: int, limits: Limits) -> None:
     _in_range(limit, 1, high, f"Limit must be at least 1 and may not be greater than {high}.")
 
 
+#: Delivery attempts and dead letters a page may hold.
+MAX_DELIVERIES_PER_PAGE = 100
+
+
+def delivery_listing_limit(limit: int) -> None:
+    high = MAX_DELIVERIES_PER_PAGE
+    _in_range(limit, 1, high, f"Limit must be at least 1 and may not be greater than {high}.")
+
+
 def pool_listing_limit(limit: int) -> None:
     high = MAX_POOLS_PER_PAGE
     _in_range(limit, 1, high, f"Limit must be at least 1 and no greater than {high}.")
@@ -274,14 +284,6 @@ def queue_settings(metadata: dict[str, Any], limits: Limits) -> None:
 
 # -- notification retry policies (queue ``_retry_policy``, subscription options) ---------------
 
-#: The original's defaults and backoff functions (used by delivery as well).
-RETRIES_WITH_NO_DELAY = 3
-MINIMUM_DELAY_RETRIES = 3
-MINIMUM_DELAY = 5
-MAXIMUM_DELAY = 30
-MAXIMUM_DELAY_RETRIES = 3
-LINEAR_INTERVAL = 5
-BACKOFF_FUNCTIONS = ("linear", "arithmetic", "exponential", "geometric")
 _RETRY_INTS = (
     "retries_with_no_delay",
     "minimum_delay_retries",
@@ -300,7 +302,7 @@ def retry_policy(policy: Any) -> None:
     backoff = policy.get("retry_backoff_function")
     if backoff and not isinstance(backoff, str):
         raise ValidationFailed("retry_backoff_function must be a string.")
-    if backoff and backoff not in BACKOFF_FUNCTIONS:
+    if backoff and backoff not in retry.BACKOFF_FUNCTIONS:
         raise ValidationFailed("invalid retry_backoff_function.")
     ignore = policy.get("ignore_subscription_override")
     if ignore and not isinstance(ignore, bool):
@@ -311,10 +313,10 @@ def retry_policy(policy: Any) -> None:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise ValidationFailed(f"Retry policy: {key} must be a integer.")
     low = policy.get("minimum_delay")
-    low = MINIMUM_DELAY if low is None else low
+    low = retry.MINIMUM_DELAY if low is None else low
     high = policy.get("maximum_delay")
-    high = MAXIMUM_DELAY if high is None else high
+    high = retry.MAXIMUM_DELAY if high is None else high
     if high < low:
         raise ValidationFailed("minimum_delay must less than maximum_delay.")
-    if high - low < 2 * LINEAR_INTERVAL:
+    if high - low < 2 * retry.LINEAR_INTERVAL:
         raise ValidationFailed("invalid minimum_delay and maximum_delay.")

@@ -19,6 +19,7 @@ from zaqar.conf import (
     drivers_transport_wsgi,
     http_limits,
     message_bodies,
+    notification,
     pooling_catalog,
     transport,
 )
@@ -37,6 +38,7 @@ MODULES = (
     message_bodies,
     http_limits,
     pooling_catalog,
+    notification,
 )
 
 
