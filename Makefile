@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck layers config-sample config-check pytest clean
+.PHONY: serve notify test lint typecheck layers config-sample config-check pytest clean
 
 $(STAMP): setup.py setup.cfg requirements.txt test-requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): setup.py setup.cfg requirements.txt test-requirements.txt constraints.
 
 serve: $(STAMP)
 	$(BIN)/zaqar-server $(ARGS)
+
+# Delivers subscriptions' notifications (webhooks, mail) for the server ``make serve`` runs.
+notify: $(STAMP)
+	$(BIN)/zaqar-notifier $(ARGS)
 
 test: lint typecheck layers config-check pytest
 

@@ -37,6 +37,7 @@ ADMIN_TAGS = ("health", "pools", "flavors")
 _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}
 _BOOLEAN = {"type": "boolean"}
+_TIME = {"type": "string", "format": "date-time"}
 _QUEUE_NAME = "^[a-zA-Z0-9_.-]+$"
 _MEDIA = "application/json"
 _JSON_PATCH = "application/openstack-messaging-v2.0-json-patch"
@@ -496,6 +497,34 @@ def _subscriptions(version: Version) -> JSON:
                 request=body(schema("Confirmation"), required=False),
             )
         },
+        one + "/deliveries": {
+            "get": version.operation(
+                "listDeliveries",
+                "The subscription's delivery log: its newest tries, newest first",
+                "subscriptions",
+                {"200": answer("The tries.", schema("DeliveryLog"))},
+                ("QueueName", "SubscriptionId", "DeliveryLimit"),
+                ("404",),
+                "Ours, not the original's: every try of a delivery (delivered, failed and "
+                "tried again at next_try, or given up), as the notifiers recorded it.",
+            )
+        },
+        one + "/dead_letters": {
+            "get": version.operation(
+                "listDeadLetters",
+                "What delivery gave up for the subscription, a page at a time",
+                "subscriptions",
+                {
+                    "200": answer(
+                        "A page, in the order the messages were posted.", schema("DeadLetters")
+                    )
+                },
+                ("QueueName", "SubscriptionId", "Marker", "DeliveryLimit"),
+                ("404",),
+                "Ours, not the original's: notifications whose retry policy ran out, that the "
+                "subscriber refused for good, or whose message expired first.",
+            )
+        },
     }
 
 
@@ -720,6 +749,12 @@ def parameters(version: Version, v1: JSON) -> JSON:
             "query",
             {"type": "integer", "minimum": 1, "maximum": 20, "default": 10},
             description="Subscriptions per page; at most [transport] max_subscriptions_per_page.",
+        )
+        found["DeliveryLimit"] = _parameter(
+            "limit",
+            "query",
+            {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            description="Entries per page.",
         )
     return found
 
@@ -1043,6 +1078,43 @@ def _subscription_schemas() -> JSON:
         ),
         "SubscriptionList": closed(
             {"subscriptions": array(schema("Subscription")), "links": schema("Links")}
+        ),
+        "DeliveryLog": closed(
+            {
+                "deliveries": array(
+                    closed(
+                        {
+                            "message_id": _STRING,
+                            "href": _STRING,
+                            "attempt": _INTEGER,
+                            "at": _TIME,
+                            "outcome": {"enum": ["delivered", "failed", "dead"]},
+                            "status": {"type": ["integer", "null"]},
+                            "error": {"type": ["string", "null"]},
+                            "latency_ms": {"type": "number"},
+                            "next_try": {"type": ["string", "null"], "format": "date-time"},
+                        }
+                    )
+                )
+            }
+        ),
+        "DeadLetters": closed(
+            {
+                "dead_letters": array(
+                    closed(
+                        {
+                            "message_id": _STRING,
+                            "body": {},
+                            "ttl": _INTEGER,
+                            "posted": _TIME,
+                            "attempts": _INTEGER,
+                            "reason": _STRING,
+                            "failed": _TIME,
+                        }
+                    )
+                ),
+                "links": schema("Links"),
+            }
         ),
         "Confirmation": {
             "type": "object",

@@ -1,14 +1,16 @@
 """v2's subscriptions API (SPEC §5.2): create, list, get, patch, confirm, delete, purge.
 
 The storage conformance suite carries subscriptions on every driver; these tests check the
-wire behaviour on the HTTP backends. Delivery comes in later steps of the notifications work.
+wire behaviour on the HTTP backends; ``tests/notification`` carries delivery itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .support import Api, Clock, assert_error
+from zaqar.storage import base
+
+from .support import PROJECT, Api, Clock, assert_error
 from .versions import V2
 
 HOOK = "http://hooks.example.com/zaqar"
@@ -220,3 +222,58 @@ def test_projects_and_queues_do_not_see_each_others_subscriptions(api: Api) -> N
     api.delete(subscriptions() + f"/{sid}", **other)
     api.delete(subscriptions("elsewhere") + f"/{sid}")
     assert api.get(subscriptions() + f"/{sid}").json["ttl"] == 3600
+
+
+def test_the_delivery_log_and_dead_letters_read_what_the_notifiers_stored(
+    api: Api, clock: Clock
+) -> None:
+    sid = subscribe(api)
+    deliveries = api.boot.storage.delivery_controller
+    found = api.get(subscriptions() + f"/{sid}/deliveries")
+    assert found.status_code == 200, found.text
+    assert found.json == {"deliveries": []}
+    cursor = deliveries.acquire("q", PROJECT, sid, "n1", 30)
+    assert cursor is not None
+    tried = [
+        base.Attempt(1, "a" * 32, 1, clock.now, "failed", 503, "HTTP 503", 0.0125, clock.now + 5),
+        base.Attempt(1, "a" * 32, 2, clock.now + 5, "dead", None, "timed out", 10.0, None),
+    ]
+    letter = base.DeadLetter(1, "a" * 32, 300, {"x": [1]}, clock.now - 1, 2, "timed out", clock.now)
+    assert deliveries.checkpoint("q", PROJECT, sid, "n1", cursor=1, attempts=tried, dead=[letter])
+
+    log = api.get(subscriptions() + f"/{sid}/deliveries?limit=1")
+    assert log.status_code == 200, log.text
+    [newest] = log.json["deliveries"]
+    assert newest["attempt"] == 2 and newest["outcome"] == "dead"
+    assert newest["error"] == "timed out" and newest["next_try"] is None
+    assert newest["href"] == V2.queue("q") + "/messages/" + "a" * 32
+    assert newest["latency_ms"] == 10000.0
+    older = api.get(subscriptions() + f"/{sid}/deliveries").json["deliveries"][1]
+    assert older["status"] == 503 and older["next_try"].endswith("Z")
+
+    dead = api.get(subscriptions() + f"/{sid}/dead_letters")
+    assert dead.status_code == 200, dead.text
+    [shown] = dead.json["dead_letters"]
+    assert shown["body"] == {"x": [1]} and shown["attempts"] == 2
+    assert shown["reason"] == "timed out" and shown["message_id"] == "a" * 32
+    after = api.get(dead.json["links"][0]["href"])
+    assert after.json == {"dead_letters": [], "links": []}
+    # Another project sees none of it.
+    other = api.get(subscriptions() + f"/{sid}/dead_letters", project="another")
+    assert other.status_code == 404
+
+
+def test_the_delivery_log_of_a_missing_subscription_is_404_and_limits_are_checked(
+    api: Api,
+) -> None:
+    missing = "0" * 32
+    for path in ("deliveries", "dead_letters"):
+        resp = api.get(subscriptions() + f"/{missing}/{path}")
+        assert resp.status_code == 404, resp.text
+    sid = subscribe(api)
+    for path in ("deliveries", "dead_letters"):
+        for limit in (0, 101):
+            resp = api.get(subscriptions() + f"/{sid}/{path}?limit={limit}")
+            assert resp.status_code == 400, resp.text
+    odd = api.get(subscriptions() + f"/{sid}/dead_letters?marker=not-a-marker")
+    assert odd.json == {"dead_letters": [], "links": []}

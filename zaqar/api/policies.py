@@ -51,6 +51,18 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("subscription:delete", "Delete a subscription.", "DELETE", _SUBSCRIPTION),
     ("subscription:update", "Change a subscription.", "PATCH", _SUBSCRIPTION),
     ("subscription:confirm", "Confirm a subscription.", "PUT", _SUBSCRIPTION + "/confirm"),
+    (
+        "subscription:deliveries",
+        "Read a subscription's delivery log.",
+        "GET",
+        _SUBSCRIPTION + "/deliveries",
+    ),
+    (
+        "subscription:dead_letters",
+        "Read the notifications given up for a subscription.",
+        "GET",
+        _SUBSCRIPTION + "/dead_letters",
+    ),
     ("flavors:get_all", "List flavors.", "GET", "/v2/flavors"),
     ("flavors:get", "Read a flavor.", "GET", "/v2/flavors/{flavor_name}"),
 )

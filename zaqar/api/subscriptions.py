@@ -8,6 +8,7 @@ the queue, as posting does.
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import time
 import urllib.parse
@@ -24,6 +25,8 @@ from zaqar.storage import base
 MIN_SUBSCRIPTION_TTL = 60
 #: Subscriptions on a page when the request does not say (the original's).
 DEFAULT_LIMIT = 10
+#: Delivery attempts and dead letters on a page when the request does not say.
+DEFAULT_LOG_LIMIT = 20
 #: What ``PATCH`` may change; other keys are ignored, as the original does.
 CHANGEABLE = ("subscriber", "ttl", "options")
 
@@ -39,6 +42,7 @@ class Subscriptions(Bound):
         super().__init__(limits, policy, guard)
         self._queues = storage.queue_controller
         self._subscriptions = storage.subscription_controller
+        self._deliveries = storage.delivery_controller
 
     def create(self, queue: str, document: Document, *, caller: Caller) -> str:
         """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``; the id of
@@ -105,6 +109,38 @@ class Subscriptions(Bound):
     def delete(self, queue: str, subscription_id: str, *, caller: Caller) -> None:
         self._enter("subscription:delete", caller, queue)
         self._subscriptions.delete(queue, subscription_id, caller.project)
+
+    def deliveries(
+        self, queue: str, subscription_id: str, limit: int | None, *, caller: Caller
+    ) -> builtins.list[base.Attempt]:
+        """The subscription's newest delivery attempts, newest first (the delivery log)."""
+        self._enter("subscription:deliveries", caller, queue)
+        limit = DEFAULT_LOG_LIMIT if limit is None else limit
+        validation.delivery_listing_limit(limit)
+        self._subscriptions.get(queue, subscription_id, caller.project)  # 404 when missing
+        return self._deliveries.attempts(queue, caller.project, subscription_id, limit)
+
+    def dead_letters(
+        self,
+        queue: str,
+        subscription_id: str,
+        marker: str | None,
+        limit: int | None,
+        *,
+        caller: Caller,
+    ) -> base.Page[base.DeadLetter]:
+        """The notifications given up for the subscription, oldest message first."""
+        self._enter("subscription:dead_letters", caller, queue)
+        limit = DEFAULT_LOG_LIMIT if limit is None else limit
+        validation.delivery_listing_limit(limit)
+        self._subscriptions.get(queue, subscription_id, caller.project)  # 404 when missing
+        after: int | None = None
+        if marker is not None:
+            try:
+                after = int(marker)
+            except ValueError:
+                return base.Page([], None)  # a marker we never gave: nothing after it
+        return self._deliveries.dead_letters(queue, caller.project, subscription_id, after, limit)
 
     def _check(self, found: dict[str, Any], *, creating: bool = False) -> None:
         """The fields a subscription document gives are valid (the original's messages). A

@@ -21,7 +21,13 @@ from zaqar.api.errors import BadRequestBody
 from zaqar.api.service import Operations, Service
 from zaqar.storage import base
 from zaqar.transport.wsgi import auth, media, params
-from zaqar.transport.wsgi.views import PopViews, Views, subscription_view
+from zaqar.transport.wsgi.views import (
+    PopViews,
+    Views,
+    dead_letter_view,
+    delivery_view,
+    subscription_view,
+)
 
 QUEUE_LIST_PARAMS = (("marker", str), ("limit", int), ("detailed", bool))
 #: v2's: any other parameter is a metadata filter.
@@ -506,6 +512,52 @@ class Subscription:
     ) -> None:
         self._subscriptions.delete(queue_name, subscription_id, caller=req.context.caller)
         resp.status = falcon.HTTP_204
+
+
+class SubscriptionDeliveries:
+    """``.../subscriptions/{id}/deliveries``: the delivery log, newest first."""
+
+    unavailable = {"GET": "The delivery log could not be read."}
+
+    def __init__(self, operations: Operations) -> None:
+        self._subscriptions = operations.subscriptions
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        given = params.read(req, (("limit", int),))
+        found = self._subscriptions.deliveries(
+            queue_name, subscription_id, given.get("limit"), caller=req.context.caller
+        )
+        queue_href = req.path.rsplit("/subscriptions/", 1)[0]
+        media.write_json(
+            resp, {"deliveries": [delivery_view(attempt, queue_href) for attempt in found]}
+        )
+
+
+class SubscriptionDeadLetters:
+    """``.../subscriptions/{id}/dead_letters``: what delivery gave up, by message order."""
+
+    unavailable = {"GET": "The dead letters could not be read."}
+
+    def __init__(self, operations: Operations) -> None:
+        self._subscriptions = operations.subscriptions
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        given = params.read(req, SUBSCRIPTION_LIST_PARAMS)
+        page = self._subscriptions.dead_letters(
+            queue_name,
+            subscription_id,
+            given.get("marker"),
+            given.get("limit"),
+            caller=req.context.caller,
+        )
+        shown = [dead_letter_view(letter) for letter in page.items]
+        link = _next(req, given, page) if shown else None
+        links = [{"rel": "next", "href": link}] if link else []
+        media.write_json(resp, {"dead_letters": shown, "links": links})
 
 
 class SubscriptionConfirmation:

@@ -185,6 +185,15 @@ def subscriptions_home(base_path: str) -> dict[str, Any]:
         "rel/subscription_patch": home_resource(
             path + "/{subscriptions_id}", ["PATCH"], one, **json_body
         ),
+        # Ours: the delivery log and what delivery gave up.
+        "rel/subscription_deliveries": home_resource(
+            path + "/{subscriptions_id}/deliveries", ["GET"], {**one, "limit": "param/limit"}
+        ),
+        "rel/subscription_dead_letters": home_resource(
+            path + "/{subscriptions_id}/dead_letters",
+            ["GET"],
+            {**one, "marker": "param/marker", "limit": "param/limit"},
+        ),
         "rel/subscription_confirm": home_resource(
             path + "/{subscriptions_id}/confirm", ["PUT"], one, **json_body
         ),
@@ -323,6 +332,8 @@ def queue_routes(
             (queue + "/subscriptions", resources.Subscriptions(operations, body)),
             (one, resources.Subscription(operations, body)),
             (one + "/confirm", resources.SubscriptionConfirmation(operations, body)),
+            (one + "/deliveries", resources.SubscriptionDeliveries(operations)),
+            (one + "/dead_letters", resources.SubscriptionDeadLetters(operations)),
         ]
     return table
 

@@ -7,6 +7,7 @@ that returns ``None`` means "no content": the resource answers 204.
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -90,4 +91,37 @@ def subscription_view(subscription: base.Subscription) -> dict[str, Any]:
         "age": subscription.age,
         "options": subscription.options,
         "confirmed": subscription.confirmed,
+    }
+
+
+def timestamp(seconds: float) -> str:
+    """A UNIX time as ISO 8601 in UTC, to the millisecond."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def delivery_view(attempt: base.Attempt, queue_href: str) -> dict[str, Any]:
+    """One try of the delivery log."""
+    return {
+        "message_id": attempt.message_id,
+        "href": f"{queue_href}/messages/{attempt.message_id}",
+        "attempt": attempt.attempt,
+        "at": timestamp(attempt.at),
+        "outcome": attempt.outcome,
+        "status": attempt.status,
+        "error": attempt.error,
+        "latency_ms": round(attempt.latency * 1000, 3),
+        "next_try": None if attempt.next_try is None else timestamp(attempt.next_try),
+    }
+
+
+def dead_letter_view(letter: base.DeadLetter) -> dict[str, Any]:
+    return {
+        "message_id": letter.message_id,
+        "body": letter.body,
+        "ttl": letter.ttl,
+        "posted": timestamp(letter.posted),
+        "attempts": letter.attempts,
+        "reason": letter.reason,
+        "failed": timestamp(letter.failed),
     }
