@@ -63,6 +63,14 @@ def test_queue_list_limit_out_of_range_is_rejected(api: Api, limit: str) -> None
     assert_error(resp, 400, INVALID_API, QUEUE_LIMIT.format(20))
 
 
+@pytest.mark.parametrize("query", ["marker=,", "limit=,,", "detailed=,"])
+def test_a_parameter_of_only_commas_counts_as_absent(api: Api, query: str) -> None:
+    api.create_queue("q")
+    resp = api.get(f"/v1/queues?{query}")
+    assert resp.status_code == 200, resp.text
+    assert [queue["name"] for queue in resp.json["queues"]] == ["q"]
+
+
 @pytest.mark.parametrize("limit", ["1", "20"])
 def test_queue_list_limit_at_the_bounds_is_accepted(api: Api, limit: str) -> None:
     api.create_queue("q")

@@ -110,6 +110,7 @@ class Notifier:
             await asyncio.gather(*(runner.task for runner in runners), return_exceptions=True)
             self._runners.clear()
             await webhooks.close()
+            self._executor.shutdown(wait=False)
 
     def sender(self, subscriber: str) -> Any:
         """The sender of a subscriber's scheme, or None when it has none here."""

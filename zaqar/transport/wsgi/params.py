@@ -15,6 +15,10 @@ def read(req: falcon.Request, spec: tuple[tuple[str, type], ...]) -> dict[str, A
     """
     values: dict[str, Any] = {}
     for name, kind in spec:
+        if req.params.get(name) == []:
+            # Only commas (``?marker=,``): the CSV split leaves nothing, which Falcon's
+            # getters cannot take (they index the empty list). Blank, so absent.
+            continue
         if kind is int:
             value: Any = req.get_param_as_int(name)
         elif kind is bool:
