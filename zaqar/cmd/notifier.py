@@ -31,8 +31,6 @@ async def _serve(notifier: Notifier) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # One line per webhook request is the delivery log's job, not the process log's.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     conf = zaqar_conf.load(sys.argv[1:] if argv is None else argv)
     service = bootstrap.Bootstrap(conf)
     try:

@@ -92,7 +92,7 @@ class Notifier:
         """Deliver until ``stop`` is set; then checkpoint and give up every lease."""
         group = self.group
         webhooks = senders.Webhooks(
-            group.request_timeout, connections=max(100, 4 * group.max_in_flight_per_subscriber)
+            group.request_timeout, keepalive=max(100, 4 * group.max_in_flight_per_subscriber)
         )
         self._senders = {"http": webhooks, "https": webhooks, "mailto": senders.Mail(self.conf)}
         try:

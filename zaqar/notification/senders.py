@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
+import aiohttp
 from oslo_config import cfg
 
 from zaqar.conf import notification as notification_opts
@@ -74,36 +74,48 @@ def request_headers(options: Mapping[str, Any]) -> dict[str, str]:
 class Webhooks:
     """``http`` and ``https`` subscribers: one POST per notification."""
 
-    def __init__(self, timeout: float, connections: int) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            follow_redirects=False,
-        )
+    def __init__(self, timeout: float, keepalive: int) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._keepalive = keepalive
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the event loop that will run it.
+        if self._session is None:
+            # No cap on connections: the runners bound each subscriber's requests, and a
+            # shared cap would let a slow subscriber's connections hold back everyone else's.
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, auto_decompress=False
+            )
+        return self._session
 
     async def send(
         self, subscriber: str, message: Mapping[str, Any], options: Mapping[str, Any]
     ) -> Outcome:
         try:
-            answer = await self._client.post(
+            async with self._client().post(
                 subscriber,
-                content=request_body(message, options).encode("utf-8"),
+                data=request_body(message, options).encode("utf-8"),
                 headers=request_headers(options),
-            )
-        except httpx.TimeoutException:
+                allow_redirects=False,
+            ) as answer:
+                status = answer.status
+                await answer.read()
+        except TimeoutError:
             return Outcome(False, retryable=True, error="timed out")
-        except httpx.InvalidURL as error:
+        except (aiohttp.InvalidURL, ValueError) as error:
             return Outcome(False, error=f"unusable subscriber URI: {error}")
-        except httpx.HTTPError as error:
+        except (aiohttp.ClientError, OSError) as error:
             return Outcome(False, retryable=True, error=_describe(error))
-        status = answer.status_code
         if status < 400:
             return Outcome(True, status=status)
         retryable = status >= 500 or status in _RETRYABLE_STATUS
         return Outcome(False, retryable=retryable, status=status, error=f"HTTP {status}")
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 class Mail:
