@@ -1064,7 +1064,18 @@ def _subscription_schemas() -> JSON:
                 "options": {"type": ["object", "null"]},
             },
         },
-        "SubscriptionCreated": closed({"subscription_id": _STRING}),
+        "SubscriptionCreated": closed(
+            {
+                "subscription_id": _STRING,
+                "signing_secret": {
+                    **_STRING,
+                    "description": "Only when the subscription is new: the key of the "
+                    "X-Zaqar-Signature of its webhook requests (HMAC-SHA256 of "
+                    "'<t>.<body>'). It is never shown again.",
+                },
+            },
+            required=["subscription_id"],
+        ),
         "Subscription": closed(
             {
                 "id": _STRING,

@@ -277,3 +277,21 @@ def test_the_delivery_log_of_a_missing_subscription_is_404_and_limits_are_checke
             assert resp.status_code == 400, resp.text
     odd = api.get(subscriptions() + f"/{sid}/dead_letters?marker=not-a-marker")
     assert odd.json == {"dead_letters": [], "links": []}
+
+
+def test_a_new_subscription_answers_its_signing_secret_once(api: Api) -> None:
+    made = api.post(subscriptions(), json={"subscriber": HOOK})
+    assert made.status_code == 201, made.text
+    secret = made.json["signing_secret"]
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    sid = made.json["subscription_id"]
+    # The same subscription again (unconfirmed): its id, and no secret.
+    again = api.post(subscriptions(), json={"subscriber": HOOK})
+    assert again.json == {"subscription_id": sid}
+    shown = api.get(subscriptions() + f"/{sid}").json
+    assert secret not in str(shown) and "secret" not in str(shown)
+    assert secret not in api.get(subscriptions()).text
+    stored = api.boot.storage.subscription_controller.get("q", sid, PROJECT)
+    assert stored.secret == secret
+    other = api.post(subscriptions("q2"), json={"subscriber": HOOK}).json["signing_secret"]
+    assert other != secret

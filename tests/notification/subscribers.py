@@ -21,6 +21,8 @@ class Subscriber:
         self.lock = threading.Lock()
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        #: The bodies as they came, byte for byte.
+        self.raw: list[bytes] = []
         self.tries: Counter[str] = Counter()
         self.last_at = 0.0
 
@@ -35,7 +37,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        body = json.loads(raw or b"{}")
         behaviour = self.path.strip("/")
         subscriber = self.server.subscribers[behaviour]
         key = body.get("message_id", "")
@@ -49,6 +52,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         with subscriber.lock:
             subscriber.received.append(body)
+            subscriber.raw.append(raw)
             subscriber.headers.append(dict(self.headers))
             subscriber.last_at = time.monotonic()
         self._answer(204 if behaviour != "slow" else 200)

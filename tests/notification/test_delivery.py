@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from oslo_config import cfg
 
 import zaqar.conf
 from tests.backends import BY_NAME
+from zaqar.notification import senders
 from zaqar.notification.notifier import Notifier
 from zaqar.storage import base, loading
 
@@ -105,7 +107,9 @@ def _subscribe(
     storage: base.DataDriver, queue: str, subscriber: str, options: dict[str, Any] | None = None
 ) -> str:
     storage.queue_controller.create(queue, "p")
-    made = storage.subscription_controller.create(queue, subscriber, 3600, options or {}, "p")
+    made = storage.subscription_controller.create(
+        queue, subscriber, 3600, options or {}, "p", secret=secrets.token_hex(32)
+    )
     assert made is not None
     return made
 
@@ -211,6 +215,15 @@ def test_post_data_and_post_headers_shape_the_request(
         [message_id] = _post(storage, "q", 1)
         _eventually(lambda: len(seen["fast"].received) == 1, 20, "delivered")
     body = seen["fast"].received[0]
+    # Signed with the subscription's key, over the timestamp and the body as sent.
+    secret = storage.subscription_controller.list("q", "p").items[0].secret
+    assert secret
+    stamp = seen["fast"].headers[0][senders.SIGNATURE_HEADER].split(",")[0][2:]
+    raw = seen["fast"].raw[0]
+    assert seen["fast"].headers[0][senders.SIGNATURE_HEADER] == senders.signature(
+        secret, int(stamp), raw
+    )
+    assert abs(int(stamp) - time.time()) < 60
     assert body["workflow_id"] == "w"
     assert body["params"]["env"]["notification"]["message_id"] == message_id
     assert seen["fast"].headers[0]["X-Token"] == "secret"

@@ -464,3 +464,28 @@ def test_a_queue_dump_carries_stored_subscriptions(
     with pytest.raises(errors.SubscriptionDoesNotExist):
         subscriptions.get("q", extra, "p")
     assert base.QueueDump({}, 0.0, 1, []).subscriptions == []
+
+
+def test_a_signing_key_is_kept_with_its_subscription_and_moves_with_it(
+    driver: base.DataDriver,
+    queues: base.QueueController,
+    subscriptions: base.SubscriptionController,
+) -> None:
+    queues.create("q", "p")
+    key = "f" * 64
+    signed = subscriptions.create("q", HOOK, 3600, {}, "p", secret=key)
+    plain = subscriptions.create("q", HOOK + "/plain", 3600, {}, "p")
+    assert signed is not None and plain is not None
+    assert subscriptions.get("q", signed, "p").secret == key
+    assert subscriptions.get("q", plain, "p").secret is None
+    assert subscriptions.get_with_subscriber("q", HOOK, "p").secret == key  # type: ignore[union-attr]
+    listed = {s.id: s.secret for s in subscriptions.list("q", "p").items}
+    assert listed == {signed: key, plain: None}
+    # Changing the subscription keeps its key.
+    subscriptions.update("q", signed, "p", subscriber=HOOK + "/new", ttl=600, options={"a": 1})
+    assert subscriptions.get("q", signed, "p").secret == key
+
+    _move(driver, "q", "p")
+
+    assert subscriptions.get("q", signed, "p").secret == key
+    assert subscriptions.get("q", plain, "p").secret is None

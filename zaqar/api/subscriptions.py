@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import builtins
 import datetime
+import secrets
 import time
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 from zaqar.api import validation
@@ -35,6 +37,13 @@ DUPLICATE = (
 )
 
 
+@dataclass(frozen=True)
+class Created:
+    id: str
+    #: The signing key of a new subscription; None when the subscription existed.
+    secret: str | None
+
+
 class Subscriptions(Bound):
     def __init__(
         self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
@@ -44,9 +53,10 @@ class Subscriptions(Bound):
         self._subscriptions = storage.subscription_controller
         self._deliveries = storage.delivery_controller
 
-    def create(self, queue: str, document: Document, *, caller: Caller) -> str:
-        """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``; the id of
-        the subscription (the existing one while it is unconfirmed)."""
+    def create(self, queue: str, document: Document, *, caller: Caller) -> Created:
+        """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``: the new
+        subscription with its signing key, or the existing one (without) while it is
+        unconfirmed."""
         self._enter("subscription:create", caller, queue)
         found = _object(document())
         if "subscriber" not in found:
@@ -58,19 +68,21 @@ class Subscriptions(Bound):
         # Lazy queues: the queue is made first (a no-op when it exists), which also places
         # it on a pool.
         self._queues.create(queue, caller.project)
-        made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
-        if made is not None:
-            return made
-        existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
-        if existing is None:
+        for _ in range(2):
+            # The key the notifiers sign its webhook requests with: shown only now.
+            secret = secrets.token_hex(32)
+            made = self._subscriptions.create(
+                queue, subscriber, ttl, options, caller.project, secret=secret
+            )
+            if made is not None:
+                return Created(made, secret)
+            existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
+            if existing is not None:
+                if existing.confirmed:
+                    raise Conflict(DUPLICATE)
+                return Created(existing.id, None)
             # Expired (or deleted) between the two calls: the triple is free again.
-            made = self._subscriptions.create(queue, subscriber, ttl, options, caller.project)
-            if made is None:
-                raise Conflict(DUPLICATE)
-            return made
-        if existing.confirmed:
-            raise Conflict(DUPLICATE)
-        return existing.id
+        raise Conflict(DUPLICATE)
 
     def list(
         self, queue: str, marker: str | None, limit: int | None, *, caller: Caller

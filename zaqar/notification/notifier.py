@@ -363,7 +363,9 @@ class Runner:
             else:
                 async with self._slots:
                     started = time.monotonic()
-                    outcome = await sender.send(subscription.subscriber, message, options)
+                    outcome = await sender.send(
+                        subscription.subscriber, message, options, subscription.secret
+                    )
                     latency = time.monotonic() - started
             if outcome.delivered:
                 notifier.metrics.delivered += 1

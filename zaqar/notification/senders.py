@@ -1,6 +1,7 @@
 """How a notification reaches a subscriber: a webhook request or a mail.
 
-A sender turns one try into an ``Outcome``: delivered, failed and worth another try (a
+Webhook requests of a subscription with a secret are signed (``signature``). A sender turns
+one try into an ``Outcome``: delivered, failed and worth another try (a
 connection error, a timeout, 408, 429 or a 5xx), or refused for good (any other 4xx, a
 subscriber URI that cannot be used).
 """
@@ -8,9 +9,12 @@ subscriber URI that cannot be used).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import smtplib
 import ssl
+import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -71,6 +75,19 @@ def request_headers(options: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
+#: The header that carries a webhook request's signature.
+SIGNATURE_HEADER = "X-Zaqar-Signature"
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-Zaqar-Signature`` value: ``t=<UNIX seconds>,v1=<hex HMAC-SHA256 of
+    "<t>.<body>" under the subscription's secret>``. A receiver recomputes it with the
+    secret it got when subscribing, compares in constant time, and refuses a ``t`` too far
+    from its clock (a replay)."""
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
 class Webhooks:
     """``http`` and ``https`` subscribers: one POST per notification."""
 
@@ -91,14 +108,19 @@ class Webhooks:
         return self._session
 
     async def send(
-        self, subscriber: str, message: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        subscriber: str,
+        message: Mapping[str, Any],
+        options: Mapping[str, Any],
+        secret: str | None = None,
     ) -> Outcome:
+        body = request_body(message, options).encode("utf-8")
+        headers = request_headers(options)
+        if secret:
+            headers[SIGNATURE_HEADER] = signature(secret, int(time.time()), body)
         try:
             async with self._client().post(
-                subscriber,
-                data=request_body(message, options).encode("utf-8"),
-                headers=request_headers(options),
-                allow_redirects=False,
+                subscriber, data=body, headers=headers, allow_redirects=False
             ) as answer:
                 status = answer.status
                 await answer.read()
@@ -125,7 +147,11 @@ class Mail:
         self._group = conf[notification_opts.GROUP]
 
     async def send(
-        self, subscriber: str, message: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        subscriber: str,
+        message: Mapping[str, Any],
+        options: Mapping[str, Any],
+        secret: str | None = None,
     ) -> Outcome:
         mail = self.compose(subscriber, message, options)
         try:

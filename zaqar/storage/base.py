@@ -287,6 +287,9 @@ class Subscription:
     age: int
     options: dict[str, JSON]
     confirmed: bool
+    #: The key the notifiers sign its webhook requests with (HMAC-SHA256); None for a
+    #: subscription made without one. The API shows it only in the answer that creates it.
+    secret: str | None = None
 
 
 class SubscriptionController(abc.ABC):
@@ -323,9 +326,12 @@ class SubscriptionController(abc.ABC):
         ttl: int,
         options: dict[str, JSON],
         project: str | None,
+        *,
+        secret: str | None = None,
     ) -> str | None:
-        """Subscribe, unconfirmed; returns the new id, or None (and no change) when the
-        subscriber has a live subscription on the queue already.
+        """Subscribe, unconfirmed, with ``secret`` (at most 64 ASCII characters) as its
+        signing key; returns the new id, or None (and no change) when the subscriber has a
+        live subscription on the queue already.
 
         Atomic: of concurrent creates of one subscriber on one queue, one makes it.
         """
@@ -514,6 +520,7 @@ class StoredSubscription:
     #: The options as their JSON text.
     options: str
     confirmed: bool
+    secret: str | None = None
 
 
 @dataclass(frozen=True)

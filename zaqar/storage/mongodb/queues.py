@@ -162,7 +162,7 @@ class QueueController(base.QueueController):
 # -- subscriptions ---------------------------------------------------------------------------
 
 #: The fields a subscription is read with.
-SUBSCRIPTION_FIELDS = {"q": 1, "u": 1, "t": 1, "cr": 1, "o": 1, "c": 1}
+SUBSCRIPTION_FIELDS = {"q": 1, "u": 1, "t": 1, "cr": 1, "o": 1, "c": 1, "sk": 1}
 
 
 def to_subscription(doc: Document, now: float) -> base.Subscription:
@@ -174,6 +174,7 @@ def to_subscription(doc: Document, now: float) -> base.Subscription:
         age=lifecycle.age(float(doc["cr"]), now),
         options=documents.loads(doc["o"]),
         confirmed=bool(doc["c"]),
+        secret=doc.get("sk"),
     )
 
 
@@ -244,6 +245,8 @@ class SubscriptionController(base.SubscriptionController):
         ttl: int,
         options: dict[str, Any],
         project: str | None,
+        *,
+        secret: str | None = None,
     ) -> str | None:
         now = self._store.clock()
         subscription_id = new_id()
@@ -268,6 +271,7 @@ class SubscriptionController(base.SubscriptionController):
             "o": documents.dumps(options),
             "c": False,
             "k": 0 if found is None else int(found["k"]) - 1,
+            **({"sk": secret} if secret else {}),
         }
         try:
             # Not repeated after a lost connection: a second insert would meet the first.

@@ -47,6 +47,7 @@ def export_queue(
                 expires=float(doc["e"]),
                 options=str(doc["o"]),
                 confirmed=bool(doc["c"]),
+                secret=doc.get("sk"),
             )
             for doc in subscriptions
         ],
@@ -118,6 +119,7 @@ def import_queue(
             "x": store.purge_at(subscription.expires, now),
             "o": subscription.options,
             "c": subscription.confirmed,
+            **({"sk": subscription.secret} if subscription.secret else {}),
         }
         for subscription in dump.subscriptions
     ]

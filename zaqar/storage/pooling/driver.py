@@ -666,6 +666,8 @@ class SubscriptionController(base.SubscriptionController):
         ttl: int,
         options: dict[str, Any],
         project: str | None,
+        *,
+        secret: str | None = None,
     ) -> str | None:
         def create(driver: base.DataDriver) -> str | None:
             # A pool's store takes subscriptions of any queue; the check makes a stale
@@ -673,7 +675,9 @@ class SubscriptionController(base.SubscriptionController):
             # queue has left.
             if not driver.queue_controller.exists(queue, project):
                 raise errors.QueueDoesNotExist(queue, project)
-            return driver.subscription_controller.create(queue, subscriber, ttl, options, project)
+            return driver.subscription_controller.create(
+                queue, subscriber, ttl, options, project, secret=secret
+            )
 
         return self._pooled.route(
             project, queue, create, lambda: _missing_queue(queue, project), writes=True

@@ -180,7 +180,7 @@ _TAKEN = -1
 
 def to_subscription(values: Any, queue: str, now: float) -> base.Subscription:
     """A subscription from its hash's fields in ``scripts.SUBSCRIPTION_FIELDS`` order."""
-    id_, subscriber, ttl, created, _expires, options, confirmed = values
+    id_, subscriber, ttl, created, _expires, options, confirmed, secret = values
     return base.Subscription(
         id=id_,
         queue=queue,
@@ -189,6 +189,7 @@ def to_subscription(values: Any, queue: str, now: float) -> base.Subscription:
         age=lifecycle.age(float(created), now),
         options=documents.loads(options),
         confirmed=confirmed == "1",
+        secret=secret or None,
     )
 
 
@@ -238,6 +239,8 @@ class SubscriptionController(base.SubscriptionController):
         ttl: int,
         options: dict[str, Any],
         project: str | None,
+        *,
+        secret: str | None = None,
     ) -> str | None:
         now = self._store.clock()
         subscription_id = new_id()
@@ -256,6 +259,7 @@ class SubscriptionController(base.SubscriptionController):
             repr(expires),
             documents.dumps(options),
             ms(expires - now),
+            secret or "",
             doubt=doubts.subscription_changed(subscription_id),
         )
         return subscription_id if int(made) else None

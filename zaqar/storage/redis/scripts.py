@@ -46,10 +46,11 @@ hash and its outbox instead, and two common arguments::
     ARGV[2] subscription key prefix (+ id = the subscription hash)
 
 Subscription hash fields: id, u (subscriber), t (ttl), cr (created), e (expires), o (options
-JSON), c (confirmed: '1' or '0'); for push delivery k (cursor), lo (lease owner) and lu
-(lease end). A subscriber entry may outlive its subscription (which the
-real-time safety net PEXPIREd); a subscription that is missing or expired never holds its
-subscriber. The subscription scripts trim up to 100 expired subscriptions first.
+JSON), c (confirmed: '1' or '0'), sk (its signing key; absent when none); for push delivery k
+(cursor), lo (lease owner) and lu (lease end). A subscriber entry may outlive its
+subscription (which the real-time safety net PEXPIREd); a subscription that is missing or
+expired never holds its subscriber. The subscription scripts trim up to 100 expired
+subscriptions first.
 """
 
 from __future__ import annotations
@@ -505,11 +506,11 @@ return {receipt, present}
 # -- subscriptions ---------------------------------------------------------------------------
 
 #: Fields read for a subscription, in this order.
-SUBSCRIPTION_FIELDS = ("id", "u", "t", "cr", "e", "o", "c")
+SUBSCRIPTION_FIELDS = ("id", "u", "t", "cr", "e", "o", "c", "sk")
 
 _SUBSCRIPTIONS = """
 local now = tonumber(ARGV[1])
-local SUBSCRIPTION_FIELDS = {'id', 'u', 't', 'cr', 'e', 'o', 'c'}
+local SUBSCRIPTION_FIELDS = {'id', 'u', 't', 'cr', 'e', 'o', 'c', 'sk'}
 
 -- The live subscription's record, or nil.
 local function read(id)
@@ -590,7 +591,8 @@ return nil
 )
 
 # ARGV[3] id, ARGV[4] subscriber, ARGV[5] ttl, ARGV[6] expires, ARGV[7] options JSON,
-# ARGV[8] pexpire ms. Returns 1 when made, 0 when the subscriber has a live subscription.
+# ARGV[8] pexpire ms, ARGV[9] signing key ('' for none). Returns 1 when made, 0 when the
+# subscriber has a live subscription.
 CREATE_SUBSCRIPTION = (
     GUARD
     + _SUBSCRIPTIONS
@@ -602,6 +604,7 @@ local key = ARGV[2] .. ARGV[3]
 -- Told only of messages posted from now on: its cursor starts at the last marker.
 redis.call('HSET', key, 'id', ARGV[3], 'u', ARGV[4], 't', ARGV[5], 'cr', ARGV[1],
            'e', ARGV[6], 'o', ARGV[7], 'c', '0', 'k', redis.call('HGET', KEYS[4], 'n') or '0')
+if ARGV[9] ~= '' then redis.call('HSET', key, 'sk', ARGV[9]) end
 redis.call('PEXPIRE', key, ARGV[8])
 redis.call('ZADD', KEYS[1], 0, ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[3])

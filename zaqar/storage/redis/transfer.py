@@ -87,6 +87,7 @@ def _export_subscriptions(
                     expires=float(record["e"]),
                     options=record["o"],
                     confirmed=record["c"] == "1",
+                    secret=record["sk"] or None,
                 )
             )
     return found
@@ -162,6 +163,7 @@ def _import_subscriptions(
                     "e": repr(subscription.expires),
                     "o": subscription.options,
                     "c": "1" if subscription.confirmed else "0",
+                    **({"sk": subscription.secret} if subscription.secret else {}),
                 },
             )
             pipe.pexpire(key, ms(subscription.expires - now))

@@ -180,7 +180,16 @@ class QueueController(base.QueueController):
 # -- subscriptions ----------------------------------------------------------------------
 
 #: The columns a subscription is read with.
-COLUMNS = (s.c.id, s.c.queue, s.c.subscriber, s.c.ttl, s.c.created, s.c.options, s.c.confirmed)
+COLUMNS = (
+    s.c.id,
+    s.c.queue,
+    s.c.subscriber,
+    s.c.ttl,
+    s.c.created,
+    s.c.options,
+    s.c.confirmed,
+    s.c.secret,
+)
 
 
 def digest(subscriber: str) -> str:
@@ -201,6 +210,7 @@ def to_subscription(row: Any, now: float) -> base.Subscription:
         age=lifecycle.age(float(row.created), now),
         options=documents.loads(row.options),
         confirmed=bool(row.confirmed),
+        secret=row.secret,
     )
 
 
@@ -256,6 +266,8 @@ class SubscriptionController(base.SubscriptionController):
         ttl: int,
         options: dict[str, Any],
         project: str | None,
+        *,
+        secret: str | None = None,
     ) -> str | None:
         now = self._store.clock()
         subscription_id = new_id()
@@ -271,6 +283,7 @@ class SubscriptionController(base.SubscriptionController):
             "expires": now + ttl,
             "options": documents.dumps(options),
             "confirmed": False,
+            "secret": secret,
         }
 
         def insert(connection: Connection) -> None:

@@ -113,6 +113,8 @@ subscriptions = Table(
     Column("expires", Double, nullable=False),
     Column("options", _Document, nullable=False),
     Column("confirmed", Boolean, nullable=False),
+    # The key its webhook requests are signed with; NULL when it has none.
+    Column("secret", String(64), nullable=True),
     # Push delivery (``deliveries``): the marker up to which the queue's notifications are
     # handled, and the notifier that holds the subscription's lease, until when.
     Column("cursor_marker", BigInteger, nullable=False, default=0, server_default="0"),

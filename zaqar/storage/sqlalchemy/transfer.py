@@ -70,6 +70,7 @@ def export_queue(store: Store, name: str, project: str | None) -> base.QueueDump
                 expires=float(subscription.expires),
                 options=subscription.options,
                 confirmed=bool(subscription.confirmed),
+                secret=subscription.secret,
             )
             for subscription in subscribed
         ],
@@ -129,6 +130,7 @@ def import_queue(store: Store, name: str, project: str | None, dump: base.QueueD
                 "expires": subscription.expires,
                 "options": subscription.options,
                 "confirmed": subscription.confirmed,
+                "secret": subscription.secret,
             }
             for subscription in dump.subscriptions
         ]

@@ -471,11 +471,15 @@ class Subscriptions:
         media.write_json(resp, {"subscriptions": shown, "links": links})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
-        subscription_id = self._subscriptions.create(
+        created = self._subscriptions.create(
             queue_name, _document_or_empty(req, self._body), caller=req.context.caller
         )
         resp.location = req.path
-        media.write_json(resp, {"subscription_id": subscription_id}, falcon.HTTP_201)
+        answer: dict[str, Any] = {"subscription_id": created.id}
+        if created.secret is not None:
+            # Ours: the key to check the webhooks' X-Zaqar-Signature with; never shown again.
+            answer["signing_secret"] = created.secret
+        media.write_json(resp, answer, falcon.HTTP_201)
 
 
 class Subscription:

@@ -1,5 +1,5 @@
-"""Push delivery: each subscription's cursor and lease, the queues' outboxes, the delivery
-log and the dead letters.
+"""Push delivery: each subscription's signing key, cursor and lease, the queues' outboxes,
+the delivery log and the dead letters.
 
 Revision ID: 0008
 Revises: 0007
@@ -33,6 +33,7 @@ _Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     with op.batch_alter_table("subscriptions") as table:
+        table.add_column(sa.Column("secret", sa.String(64), nullable=True))
         table.add_column(
             sa.Column("cursor_marker", sa.BigInteger, nullable=False, server_default="0")
         )
@@ -91,3 +92,4 @@ def downgrade() -> None:
         table.drop_column("lease_until")
         table.drop_column("lease_owner")
         table.drop_column("cursor_marker")
+        table.drop_column("secret")
