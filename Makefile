@@ -62,11 +62,12 @@ $(ZAQARCLIENT_CURRENT_DIR): $(STAMP) Makefile
 	rm -rf $@
 	$(BIN)/python -m pip install --quiet --no-deps --target $@ $(ZAQARCLIENT_CURRENT)
 
-# Two processes, a test file each at a time (module fixtures stay in one process): the suites
-# wait on databases, servers and clocks more than they compute, so this halves the wall time
-# on two cores. Every test's storage is private to its process (tests/backends.py).
+# Two processes, a test file each at a time (module fixtures stay in one process), and the
+# end-to-end files all in one (tests/conftest.py): the suites wait on databases, servers and
+# clocks more than they compute, so this halves the wall time on two cores. Every test's
+# storage is private to its process (tests/backends.py).
 pytest: $(STAMP) $(ZAQARCLIENT_CURRENT_DIR)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache
