@@ -400,11 +400,14 @@ def _clear_expired(
 ) -> None:
     """Delete the queue's expired subscription of the subscriber, if there is one, so that
     the unique constraint lets a live one take its place."""
-    forget_subscriptions(
-        connection,
-        sa.and_(
-            of_queue(queue, project),
-            s.c.subscriber_digest == subscriber_digest,
-            s.c.expires <= now,
-        ),
+    expired = sa.and_(
+        of_queue(queue, project),
+        s.c.subscriber_digest == subscriber_digest,
+        s.c.expires <= now,
     )
+    # A plain read first (it takes no lock): only when there is such a row do its delivery
+    # log and dead letters need deleting too. Deleting them unconditionally made concurrent
+    # creates on MySQL deadlock on the extra gap locks.
+    if connection.execute(sa.select(s.c.id).where(expired)).first() is None:
+        return
+    forget_subscriptions(connection, expired)
