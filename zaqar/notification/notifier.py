@@ -72,7 +72,7 @@ class Notifier:
         owner: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._storage = storage
+        self.storage = storage
         self._deliveries = storage.delivery_controller
         self.conf = conf
         self.group = conf[notification_opts.GROUP]
@@ -91,9 +91,7 @@ class Notifier:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; then checkpoint and give up every lease."""
         group = self.group
-        webhooks = senders.Webhooks(
-            group.request_timeout, keepalive=max(100, 4 * group.max_in_flight_per_subscriber)
-        )
+        webhooks = senders.Webhooks(group.request_timeout)
         self._senders = {"http": webhooks, "https": webhooks, "mailto": senders.Mail(self.conf)}
         try:
             while not stop.is_set():
@@ -141,14 +139,14 @@ class Notifier:
         self, project: str | None, queue: str, seen: set[tuple[str | None, str, str]]
     ) -> None:
         try:
-            metadata = await self.call(self._storage.queue_controller.get_metadata, queue, project)
+            metadata = await self.call(self.storage.queue_controller.get_metadata, queue, project)
         except errors.QueueDoesNotExist:
             metadata = {}
         queue_policy = metadata.get("_retry_policy")
         marker: str | None = None
         while True:
             page = await self.call(
-                self._storage.subscription_controller.list,
+                self.storage.subscription_controller.list,
                 queue,
                 project,
                 marker,
@@ -179,8 +177,8 @@ class Runner:
         queue_policy: Any,
     ) -> None:
         self._notifier = notifier
-        self._deliveries = notifier._storage.delivery_controller
-        self._subscriptions = notifier._storage.subscription_controller
+        self._deliveries = notifier.storage.delivery_controller
+        self._subscriptions = notifier.storage.subscription_controller
         self.project = project
         self.queue = queue
         self.subscription = subscription

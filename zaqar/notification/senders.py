@@ -91,9 +91,8 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 class Webhooks:
     """``http`` and ``https`` subscribers: one POST per notification."""
 
-    def __init__(self, timeout: float, keepalive: int) -> None:
+    def __init__(self, timeout: float) -> None:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._keepalive = keepalive
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
