@@ -297,6 +297,23 @@ def _queues(version: Version) -> JSON:
                 body(schema("Purge"), required=False),
             )
         }
+        found[queue + "/share"] = {
+            "post": version.operation(
+                "shareQueue",
+                "Make a pre-signed URL for some of the queue's resources",
+                "queues",
+                {"200": answer("The grant and its signature.", schema("SignedURL"))},
+                ("QueueName",),
+                ("413",),
+                "The grant is for the caller's project. A request that sends the answer's "
+                "signature, expires, methods and paths as URL-Signature, URL-Expires, "
+                "URL-Methods and URL-Paths, with its project as X-Project-ID, may use those "
+                "paths (and what lies below them) with those methods until it expires, "
+                "without a token; any other signed request is 404. Needs [signed_url] "
+                "secret_key (400 without).",
+                body(schema("Share")),
+            )
+        }
     return found
 
 
@@ -1038,7 +1055,42 @@ def schemas(version: Version, v1: JSON) -> JSON:
         }
         found.update(_pool_schemas(v1))
         found.update(_subscription_schemas())
+        found.update(_share_schemas())
     return found
+
+
+def _share_schemas() -> JSON:
+    return {
+        "Share": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "paths": array(
+                    {"enum": ["messages", "subscriptions", "claims"]},
+                    description="Default: messages.",
+                ),
+                "methods": array(
+                    {"enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]},
+                    description="Default: GET.",
+                ),
+                "expires": {
+                    "type": "string",
+                    "description": "ISO 8601, UTC unless it names an offset; in the future. "
+                    "Default: a day from now.",
+                },
+            },
+        },
+        "SignedURL": closed(
+            {
+                "paths": array({"type": "string"}),
+                "methods": array({"type": "string"}),
+                "project": {"type": ["string", "null"]},
+                "expires": {"type": "string"},
+                "signature": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
+            ["paths", "methods", "project", "expires", "signature"],
+        ),
+    }
 
 
 def _subscription_schemas() -> JSON:

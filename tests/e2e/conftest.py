@@ -23,6 +23,7 @@ from .support import (
     DEFAULT_SERVER,
     PROJECT,
     SERVERS,
+    SIGNED_URL_SECTION,
     MakeClient,
     ZaqarServer,
     pooled_server,
@@ -77,7 +78,7 @@ def server(
     workdir = tmp_path_factory.mktemp(f"zaqar-e2e-{backend.name}")
     backend.reset(workdir)
     config = workdir / "zaqar-e2e.conf"
-    config.write_text(config_file_text(backend, workdir), encoding="utf-8")
+    config.write_text(config_file_text(backend, workdir) + SIGNED_URL_SECTION, encoding="utf-8")
     args = ["--config-file", str(config), "--bind", "127.0.0.1", "--workers", "2"]
     with ZaqarServer(workdir, args, env=server_env(workdir), server=http_server) as running:
         yield running

@@ -45,6 +45,10 @@ MakeClient = Callable[..., Any]
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+#: Every e2e server can share queues (pre-signed URLs).
+SIGNED_URL_SECTION = "\n[signed_url]\nsecret_key = e2e-signing-key\n"
+
+
 def write_config(directory: Path, database: Path) -> Path:
     """A zaqar.conf keeping both stores in ``database``, with the background purge off."""
     uri = f"sqlite:///{database}"
@@ -276,7 +280,7 @@ def write_pooled_config(directory: Path) -> Path:
         "management_store = sqlalchemy\n"
         "\n"
         "[drivers:management_store:sqlalchemy]\n"
-        f"uri = {catalogue}\n",
+        f"uri = {catalogue}\n" + SIGNED_URL_SECTION,
         encoding="utf-8",
     )
     return config

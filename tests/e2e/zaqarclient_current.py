@@ -64,6 +64,30 @@ def main(url: str, project: str) -> None:
     made.delete()
     assert list(queue.subscriptions()) == []
 
+    # Heat's signal flow: share the queue, then pop with only the signed headers.
+    signal = cli.queue(name + "-signal")
+    share = signal.signed_url(paths=["messages"], ttl_seconds=3600, methods=["GET", "DELETE"])
+    assert share["paths"] == [f"/v2/queues/{signal.name}/messages"], share
+    assert share["methods"] == ["DELETE", "GET"] and share["project"] == project
+    signal.post([{"body": {"signal": "done"}, "ttl": 300}])
+    signed_conf = {
+        "auth_opts": {
+            "backend": "signed-url",
+            "options": {**share, "os_project_id": project},
+        }
+    }
+    signed = client.Client(url, version=2, conf=signed_conf)
+    signed_queue = signed.queue(signal.name, auto_create=False)
+    assert [m.body for m in signed_queue.messages(echo=True)] == [{"signal": "done"}]
+    assert [m.body for m in signed_queue.pop(count=1)] == [{"signal": "done"}]
+    try:
+        signed_queue.post({"body": "not signed for POST"})
+    except Exception as error:  # the client raises its own error for the 404
+        assert "404" in str(error) or "Not Found" in str(error), error
+    else:
+        raise AssertionError("a grant for GET and DELETE let a POST through")
+    signal.delete()
+
     queue.purge()
     assert queue.stats["messages"]["total"] == 0
     queue.delete()

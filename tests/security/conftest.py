@@ -56,6 +56,11 @@ def make_stack(tmp_path: Path) -> Iterator[MakeStack]:
         chosen.prepare(conf, directory)
         if any(key.startswith("keystone_authtoken.") for key in overrides):
             _register_keystone_options(conf)
+        if any(key.startswith("oslo_policy.") for key in overrides):
+            from oslo_policy import opts as policy_opts
+
+            for group, options in policy_opts.list_opts():
+                conf.register_opts(options, group=group)
         if any(key.startswith("cors.") for key in overrides):
             from oslo_middleware import cors
 

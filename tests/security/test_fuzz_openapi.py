@@ -52,9 +52,13 @@ LENIENCY_CHECKS = [
 
 #: The tags of the admin operations (``/v1/pools``, ``/v2/health``, ...).
 ADMIN_TAGS = ["pools", "health", "flavors"]
-#: What both stacks set: checksums on, and a key for encrypted queues (whose setting would
-#: otherwise be refused with 501).
-PLAIN = {"DEFAULT.enable_checksum": True, "transport.message_encryption_key": "fuzz-key"}
+#: What both stacks set: checksums on, a key for encrypted queues (whose setting would
+#: otherwise be refused with 501), and one for pre-signed URLs (shares answer 400 without).
+PLAIN = {
+    "DEFAULT.enable_checksum": True,
+    "transport.message_encryption_key": "fuzz-key",
+    "signed_url.secret_key": "fuzz-signing-key",
+}
 #: What the admin stack sets on top of the plain one.
 ADMIN_AND_POOLING = {**PLAIN, "DEFAULT.admin_mode": True, "DEFAULT.pooling": True}
 

@@ -36,6 +36,7 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("queues:update", "Change a queue's metadata.", "PATCH", _QUEUE),
     ("queues:stats", "Read a queue's statistics.", "GET", _QUEUE + "/stats"),
     ("queues:purge", "Purge a queue.", "POST", _QUEUE + "/purge"),
+    ("queues:share", "Create a pre-signed URL for a queue.", "POST", _QUEUE + "/share"),
     ("messages:get_all", "List messages, or get them by ids.", "GET", _QUEUE + "/messages"),
     ("messages:create", "Post messages.", "POST", _QUEUE + "/messages"),
     ("messages:get", "Get a message.", "GET", _QUEUE + "/messages/{message_id}"),

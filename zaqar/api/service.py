@@ -13,9 +13,10 @@ from zaqar.api.messages import Messages
 from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
+from zaqar.api.shares import Shares
 from zaqar.api.subscriptions import Subscriptions
 from zaqar.api.validation import Limits
-from zaqar.conf import default
+from zaqar.conf import default, signed_url
 from zaqar.storage import base
 
 
@@ -31,6 +32,7 @@ class Operations:
         authorizer: Authorizer,
         bodies: Bodies,
         pools: Pools | None = None,
+        secret_key: str | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits
@@ -39,6 +41,7 @@ class Operations:
         self.messages = Messages(storage, limits, policy, guard, bodies)
         self.claims = Claims(storage, limits, policy, guard, bodies)
         self.subscriptions = Subscriptions(storage, limits, policy, guard)
+        self.shares = Shares(limits, policy, guard, secret_key)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
         self.pools = pools.under(policy, guard) if pools is not None else None
@@ -56,6 +59,8 @@ class Service:
         self.pools: Pools | None = Pools(conf, storage) if conf[default.GROUP].pooling else None
         self._authorizer = Authorizer(conf)
         self._bodies = Bodies(conf)
+        #: The key of pre-signed URLs ([signed_url] secret_key), None when there is none.
+        self.secret_key: str | None = conf[signed_url.GROUP].secret_key
         self._versions: dict[Policy, Operations] = {}
 
     def under(self, policy: Policy) -> Operations:
@@ -63,7 +68,13 @@ class Service:
         operations = self._versions.get(policy)
         if operations is None:
             operations = self._versions[policy] = Operations(
-                self.storage, self.limits, policy, self._authorizer, self._bodies, self.pools
+                self.storage,
+                self.limits,
+                policy,
+                self._authorizer,
+                self._bodies,
+                self.pools,
+                self.secret_key,
             )
         return operations
 

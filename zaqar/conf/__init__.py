@@ -21,6 +21,7 @@ from zaqar.conf import (
     message_bodies,
     notification,
     pooling_catalog,
+    signed_url,
     transport,
 )
 
@@ -39,6 +40,7 @@ MODULES = (
     http_limits,
     pooling_catalog,
     notification,
+    signed_url,
 )
 
 

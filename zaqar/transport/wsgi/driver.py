@@ -31,7 +31,7 @@ def build_app(
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The Falcon app alone (no WSGI layers); ``policy`` defaults to no authentication."""
     policy = policy or auth.AuthPolicy()
-    components: list[Any] = [middleware.RequestChecks(policy, service.limits)]
+    components: list[Any] = [middleware.RequestChecks(policy, service.limits, service.secret_key)]
     app = falcon.App(middleware=components)
     app.req_options.auto_parse_qs_csv = True
     app.req_options.keep_blank_qs_values = False

@@ -56,8 +56,15 @@ class RequestChecks:
     Under keystone the identity check comes first, as auth_token runs before the app.
     """
 
-    def __init__(self, policy: auth.AuthPolicy | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        policy: auth.AuthPolicy | None = None,
+        limits: Limits | None = None,
+        secret_key: str | None = None,
+    ) -> None:
         self._policy = policy or auth.AuthPolicy()
+        #: The key pre-signed requests are checked with ([signed_url] secret_key).
+        self._secret_key = secret_key
         #: The lengths a v1.1/v2 Client-ID may have when it need be no UUID; else None.
         self._free_client_ids: tuple[int, int] | None = None
         if limits is not None and limits.client_id_uuid_safe == "off":
@@ -70,7 +77,11 @@ class RequestChecks:
         if req.path in versions.PUBLIC_PATHS:
             return
         project: str | None = None
-        if self._policy.keystone:
+        # Who is asking: a pre-signed grant, keystone's token, or (no auth) the headers.
+        signed = req.get_header(auth.SIGNATURE_HEADER) is not None
+        if signed:
+            project = auth.signed_project(req, self._secret_key)
+        elif self._policy.keystone:
             project, req.context.roles = auth.keystone_identity(req)
         content_type = req.content_type or ""
         if req.content_length is not None and content_type.lower().startswith(_FORM):
@@ -99,16 +110,18 @@ class RequestChecks:
                 client_id = parse_free_client_id(client_id, *self._free_client_ids)
             else:
                 client_id = parse_client_id(client_id)
-        if not self._policy.keystone:
+        trusts_headers = not signed and not self._policy.keystone
+        if trusts_headers:
             project = req.get_header("X-Project-ID")
-            if project and not project.isprintable():
-                # NUL, control characters and lone surrogates cannot name a project in any
-                # store (PostgreSQL refuses NUL, UTF-8 cannot encode a surrogate).
-                raise InvalidQueueName(
-                    "The format of the submitted queue name or project id is not valid."
-                )
-        if not self._policy.keystone:
-            # What the rules of API v2 see without keystone, as in the original.
+        if project and not project.isprintable():
+            # NUL, control characters and lone surrogates cannot name a project in any
+            # store (PostgreSQL refuses NUL, UTF-8 cannot encode a surrogate).
+            raise InvalidQueueName(
+                "The format of the submitted queue name or project id is not valid."
+            )
+        if trusts_headers:
+            # What the rules of API v2 see without keystone, as in the original; a signed
+            # request has no roles, whatever ``X-Roles`` says.
             req.context.roles = auth.roles_of(req)
         # The version's header rules: a missing Client-ID is reported before the project.
         caller = version.caller(project, client_id, tuple(req.context.roles))

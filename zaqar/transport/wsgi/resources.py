@@ -238,6 +238,34 @@ class Purge:
         resp.status = falcon.HTTP_204
 
 
+class Share:
+    """v2's ``POST .../share``: a pre-signed URL for some of the queue's resources."""
+
+    unavailable = {"POST": "The queue could not be shared."}
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._shares = operations.shares
+        self._body = body
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, queue_name: str) -> None:
+        grant, signature = self._shares.share(
+            queue_name,
+            lambda: self._body.read_json(req),
+            caller=req.context.caller,
+            queue_path=req.path.rsplit("/", 1)[0],
+        )
+        media.write_json(
+            resp,
+            {
+                "paths": list(grant.paths),
+                "methods": list(grant.methods),
+                "project": grant.project,
+                "expires": grant.expires_text,
+                "signature": signature,
+            },
+        )
+
+
 class Metadata:
     unavailable = {
         "GET": "Queue metadata could not be retrieved.",

@@ -17,9 +17,11 @@ request in webob objects, which cost as much as a whole Redis operation; a reque
 ``Origin`` header is not a cross-origin request and CORS answers it unchanged, so only
 requests with one go through it.
 
-``AuthSwitch`` sends the public paths (``/`` and the OpenAPI document) straight to the app,
-with any identity header the client sent removed, and everything else through
-``auth_token``. A response ``auth_token`` makes itself (401 for a missing, invalid or expired
+``AuthSwitch`` sends the public paths (``/`` and the OpenAPI document) and pre-signed requests
+(a ``URL-Signature`` header) straight to the app, with any identity header the client sent
+removed (a signed request keeps its ``X-Project-ID``, which its signature covers and the app
+checks before anything else), and everything else through ``auth_token``. A response
+``auth_token`` makes itself (401 for a missing, invalid or expired
 token, 503 when the identity service cannot be reached) is rewritten into the API's error
 format, ``{"title": ..., "description": ...}``, keeping its ``WWW-Authenticate`` header.
 """
@@ -115,10 +117,18 @@ class AuthSwitch:
         # auth_token registers its own options ([keystone_authtoken]) on ``conf``.
         self._protected = auth_token.AuthProtocol(_MarkReached(app), {"oslo_config_config": conf})
         self._identity_keys = [auth.environ_key(name) for name in auth.IDENTITY_HEADERS]
+        project_key = auth.environ_key("X-Project-Id")
+        self._signed_identity_keys = [key for key in self._identity_keys if key != project_key]
+        self._signature_key = auth.environ_key(auth.SIGNATURE_HEADER)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") in versions.PUBLIC_PATHS:
             for key in self._identity_keys:
+                environ.pop(key, None)
+            return self._app(environ, start_response)
+        if self._signature_key in environ:
+            # The app refuses (404) any signed request whose grant does not open it.
+            for key in self._signed_identity_keys:
                 environ.pop(key, None)
             return self._app(environ, start_response)
         environ.pop(_REACHED, None)

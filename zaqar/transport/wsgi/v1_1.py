@@ -206,6 +206,7 @@ def home_document(
     purge: bool,
     admin: tuple[str, ...] = (),
     subscriptions: bool = False,
+    share: bool = False,
 ) -> bytes:
     """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves,
     with the ``admin`` resources it serves (``ADMIN_HOME``)."""
@@ -277,6 +278,10 @@ def home_document(
         home["resources"]["rel/queue_purge"] = home_resource(
             base_path + "/purge", ["POST"], queue, **{"accept-post": ["application/json"]}
         )
+    if share:
+        home["resources"]["rel/queue_share"] = home_resource(
+            base_path + "/share", ["POST"], queue, **{"accept-post": ["application/json"]}
+        )
     if subscriptions:
         home["resources"].update(subscriptions_home(base_path))
     home["resources"].update(admin_home(prefix, admin))
@@ -303,10 +308,11 @@ def queue_routes(
     purge: bool = False,
     admin: tuple[str, ...] = (),
     subscriptions: bool = False,
+    share: bool = False,
 ) -> list[tuple[str, Any]]:
     """The routes v1.1 and v2 share, under ``prefix``; v2's queue also takes PATCH, and v2
-    can purge queues and has subscriptions. ``admin`` names the admin resources the version
-    serves (its home document lists them)."""
+    can purge and share queues and has subscriptions. ``admin`` names the admin resources the
+    version serves (its home document lists them)."""
     queue = prefix + "/queues/{queue_name}"
     queue_methods = [
         method
@@ -314,7 +320,10 @@ def queue_routes(
         if hasattr(queue_resource, f"on_{method.lower()}")
     ]
     table = [
-        (prefix + "/", Home(home_document(prefix, queue_methods, purge, admin, subscriptions))),
+        (
+            prefix + "/",
+            Home(home_document(prefix, queue_methods, purge, admin, subscriptions, share)),
+        ),
         (prefix + "/ping", resources.Ping(service)),
         (prefix + "/queues", resources.Queues(operations, views)),
         (queue, queue_resource(operations, body)),
@@ -326,6 +335,8 @@ def queue_routes(
     ]
     if purge:
         table.append((queue + "/purge", resources.Purge(operations, body)))
+    if share:
+        table.append((queue + "/share", resources.Share(operations, body)))
     if subscriptions:
         one = queue + "/subscriptions/{subscription_id}"
         table += [

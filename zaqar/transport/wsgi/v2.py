@@ -3,7 +3,7 @@
 Everything v1.1 does, v2 does the same way (``v1_1.Views`` under ``/v2``), and v2 adds the
 queue's settings (a message posted without ``ttl`` takes the queue's ``_default_message_ttl``,
 and reading a queue shows every setting with its default), changing a queue's metadata with
-a JSON patch, and purging a queue.
+a JSON patch, purging a queue, sharing it with pre-signed URLs, and subscriptions.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
         purge=True,
         admin=served_admin(service),
         subscriptions=True,
+        share=True,
     )
 
 
