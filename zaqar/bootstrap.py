@@ -9,6 +9,7 @@ from stevedore import driver as stevedore_driver
 from stevedore.exception import NoMatches
 
 from zaqar.conf import default, drivers
+from zaqar.conf import notification as notification_opts
 from zaqar.storage import base, loading
 
 #: The auth strategies the WSGI transport implements ("" is none).
@@ -46,10 +47,23 @@ class Bootstrap:
         group = conf[drivers.GROUP]
         self.control: base.ControlDriver = loading.load_control_driver(conf)
         self.storage: base.DataDriver = loading.load_data_driver(conf, self.control)
+        #: Asks subscribers to confirm, when subscriptions must be confirmed.
+        self.confirmations: Any = None
+        if conf[notification_opts.GROUP].require_confirmation:
+            from zaqar.notification.confirmations import ConfirmationSender
+
+            self.confirmations = ConfirmationSender(conf)
         self.transport: Any = _load(
-            "zaqar.transport", group.transport, conf, self.storage, self.control
+            "zaqar.transport",
+            group.transport,
+            conf,
+            self.storage,
+            self.control,
+            self.confirmations,
         )
 
     def close(self) -> None:
+        if self.confirmations is not None:
+            self.confirmations.close()
         self.storage.close()
         self.control.close()

@@ -14,7 +14,7 @@ from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
 from zaqar.api.shares import Shares
-from zaqar.api.subscriptions import Subscriptions
+from zaqar.api.subscriptions import ConfirmationRequests, Subscriptions
 from zaqar.api.validation import Limits
 from zaqar.conf import default, signed_url
 from zaqar.storage import base
@@ -33,6 +33,7 @@ class Operations:
         bodies: Bodies,
         pools: Pools | None = None,
         secret_key: str | None = None,
+        confirmations: ConfirmationRequests | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits
@@ -40,7 +41,7 @@ class Operations:
         self.queues = Queues(storage, limits, policy, guard, bodies)
         self.messages = Messages(storage, limits, policy, guard, bodies)
         self.claims = Claims(storage, limits, policy, guard, bodies)
-        self.subscriptions = Subscriptions(storage, limits, policy, guard)
+        self.subscriptions = Subscriptions(storage, limits, policy, guard, confirmations)
         self.shares = Shares(limits, policy, guard, secret_key)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
@@ -50,7 +51,12 @@ class Operations:
 
 
 class Service:
-    def __init__(self, conf: cfg.ConfigOpts, storage: base.DataDriver) -> None:
+    def __init__(
+        self,
+        conf: cfg.ConfigOpts,
+        storage: base.DataDriver,
+        confirmations: ConfirmationRequests | None = None,
+    ) -> None:
         self.limits = Limits.from_conf(conf)
         self.storage = storage
         #: The admin routes are served (detailed health; pools and flavors with pooling).
@@ -61,6 +67,8 @@ class Service:
         self._bodies = Bodies(conf)
         #: The key of pre-signed URLs ([signed_url] secret_key), None when there is none.
         self.secret_key: str | None = conf[signed_url.GROUP].secret_key
+        #: Who asks subscribers to confirm (with ``require_confirmation`` only).
+        self.confirmations = confirmations
         self._versions: dict[Policy, Operations] = {}
 
     def under(self, policy: Policy) -> Operations:
@@ -75,6 +83,7 @@ class Service:
                 self._bodies,
                 self.pools,
                 self.secret_key,
+                self.confirmations,
             )
         return operations
 

@@ -14,7 +14,7 @@ import secrets
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from zaqar.api import validation
 from zaqar.api.bound import Bound
@@ -37,6 +37,19 @@ DUPLICATE = (
 )
 
 
+class ConfirmationRequests(Protocol):
+    """Asks subscribers to confirm (``[notification] require_confirmation``); the
+    notification package provides it. Neither call waits for the subscriber."""
+
+    def subscribe(
+        self, version: str, subscription: base.Subscription, project: str | None
+    ) -> None: ...
+
+    def unsubscribe(
+        self, version: str, subscription: base.Subscription, project: str | None
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Created:
     id: str
@@ -46,12 +59,19 @@ class Created:
 
 class Subscriptions(Bound):
     def __init__(
-        self, storage: base.DataDriver, limits: Limits, policy: Policy, guard: Guard
+        self,
+        storage: base.DataDriver,
+        limits: Limits,
+        policy: Policy,
+        guard: Guard,
+        confirmations: ConfirmationRequests | None = None,
     ) -> None:
         super().__init__(limits, policy, guard)
         self._queues = storage.queue_controller
         self._subscriptions = storage.subscription_controller
         self._deliveries = storage.delivery_controller
+        #: None unless subscriptions must be confirmed before anything is delivered.
+        self._confirmations = confirmations
 
     def create(self, queue: str, document: Document, *, caller: Caller) -> Created:
         """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``: the new
@@ -75,11 +95,15 @@ class Subscriptions(Bound):
                 queue, subscriber, ttl, options, caller.project, secret=secret
             )
             if made is not None:
+                new = base.Subscription(made, queue, subscriber, ttl, 0, options, False, secret)
+                self._ask_to_confirm(new, caller)
                 return Created(made, secret)
             existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
             if existing is not None:
                 if existing.confirmed:
                     raise Conflict(DUPLICATE)
+                # Asked again, as the original does (the first request may have been lost).
+                self._ask_to_confirm(existing, caller)
                 return Created(existing.id, None)
             # Expired (or deleted) between the two calls: the triple is free again.
         raise Conflict(DUPLICATE)
@@ -117,6 +141,13 @@ class Subscriptions(Bound):
         if not isinstance(confirmed, bool):
             raise ValidationFailed("The 'confirmed' should be boolean.")
         self._subscriptions.confirm(queue, subscription_id, caller.project, confirmed)
+        if not confirmed and self._confirmations is not None:
+            found = self._subscriptions.get(queue, subscription_id, caller.project)
+            self._confirmations.unsubscribe(self._policy.version, found, caller.project)
+
+    def _ask_to_confirm(self, subscription: base.Subscription, caller: Caller) -> None:
+        if self._confirmations is not None:
+            self._confirmations.subscribe(self._policy.version, subscription, caller.project)
 
     def delete(self, queue: str, subscription_id: str, *, caller: Caller) -> None:
         self._enter("subscription:delete", caller, queue)

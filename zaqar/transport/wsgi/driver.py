@@ -8,6 +8,7 @@ import falcon
 from oslo_config import cfg
 
 from zaqar.api.service import Service
+from zaqar.api.subscriptions import ConfirmationRequests
 from zaqar.conf import http_limits
 from zaqar.storage import base
 from zaqar.transport.wsgi import auth, errors, media, middleware, stack, versions
@@ -47,9 +48,13 @@ class Driver:
     layers of ``stack`` (CORS, request id, keystone)."""
 
     def __init__(
-        self, conf: cfg.ConfigOpts, storage: base.DataDriver, control: base.ControlDriver
+        self,
+        conf: cfg.ConfigOpts,
+        storage: base.DataDriver,
+        control: base.ControlDriver,
+        confirmations: ConfirmationRequests | None = None,
     ) -> None:
         self.conf = conf
-        self.service = Service(conf, storage)
+        self.service = Service(conf, storage, confirmations)
         self.app = build_app(self.service, auth.AuthPolicy.from_conf(conf), body_rules(conf))
         self.wsgi: stack.WSGIApp = stack.wrap(self.app, conf)
