@@ -16,34 +16,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
-CLIENT_ID = "3381af92-2b9e-11e3-b191-71861300734c"
-
-
-def call(
-    base: str, method: str, path: str, headers: dict[str, str], body: Any = None
-) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    sent = {"Client-ID": CLIENT_ID, "Accept": "application/json", **headers}
-    if data is not None:
-        sent["Content-Type"] = "application/json"
-    request = urllib.request.Request(base + path, data=data, method=method, headers=sent)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            raw = answer.read()
-            return answer.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        try:
-            return error.code, json.loads(raw) if raw else None
-        except ValueError:
-            return error.code, raw.decode("utf-8", "replace")
+from tools.json_http import call
 
 
 def signed_headers(grant: dict[str, Any], **changes: str) -> dict[str, str]:
@@ -68,9 +45,8 @@ class Report:
 
 
 def share(base: str, queue: str, project: str, document: dict[str, Any]) -> dict[str, Any]:
-    status, grant = call(
-        base, "POST", f"/v2/queues/{queue}/share", {"X-Project-ID": project}, document
-    )
+    url = f"{base}/v2/queues/{queue}/share"
+    status, grant = call(url, "POST", {"X-Project-ID": project}, document)
     if status != 200:
         raise SystemExit(f"{base}: share answered {status}: {grant}")
     assert isinstance(grant, dict)
@@ -85,13 +61,13 @@ def cross(report: Report, signer: str, user: str, names: tuple[str, str]) -> Non
     grant = share(signer, queue, project, {"methods": ["GET", "POST", "DELETE"]})
     headers = signed_headers(grant)
     path = f"/v2/queues/{queue}/messages"
-    posted = call(user, "POST", path, headers, {"messages": [{"body": {"n": 1}, "ttl": 300}]})
+    posted = call(user + path, "POST", headers, {"messages": [{"body": {"n": 1}, "ttl": 300}]})
     report.check(f"{label}: post", posted[0] == 201, posted)
-    listed = call(user, "GET", path + "?echo=true", headers)
+    listed = call(user + path + "?echo=true", "GET", headers)
     ok = listed[0] == 200 and [m["body"] for m in listed[1]["messages"]] == [{"n": 1}]
     report.check(f"{label}: list", ok, listed)
     if ok:
-        one = call(user, "GET", f"{path}/{listed[1]['messages'][0]['id']}", headers)
+        one = call(f"{user}{path}/{listed[1]['messages'][0]['id']}", "GET", headers)
         report.check(f"{label}: get one message", one[0] == 200, one)
     flipped = grant["signature"][:-1] + ("0" if grant["signature"][-1] != "0" else "1")
     refused = {
@@ -101,9 +77,9 @@ def cross(report: Report, signer: str, user: str, names: tuple[str, str]) -> Non
         "another method": (path, headers, "PATCH"),
     }
     for what, (target, sent, *method) in refused.items():
-        answer = call(user, method[0] if method else "GET", target, sent)
+        answer = call(user + target, method[0] if method else "GET", sent)
         report.check(f"{label}: {what} is 404", answer[0] == 404, answer)
-    popped = call(user, "DELETE", path + "?pop=1", headers)
+    popped = call(user + path + "?pop=1", "DELETE", headers)
     report.check(
         f"{label}: pop", popped[0] == 200 and popped[1]["messages"][0]["body"] == {"n": 1}, popped
     )

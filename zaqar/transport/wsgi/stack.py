@@ -21,9 +21,9 @@ requests with one go through it.
 (a ``URL-Signature`` header) straight to the app, with any identity header the client sent
 removed (a signed request keeps its ``X-Project-ID``, which its signature covers and the app
 checks before anything else), and everything else through ``auth_token``. A response
-``auth_token`` makes itself (401 for a missing, invalid or expired
-token, 503 when the identity service cannot be reached) is rewritten into the API's error
-format, ``{"title": ..., "description": ...}``, keeping its ``WWW-Authenticate`` header.
+``auth_token`` makes itself (401 for a missing, invalid or expired token, 503 when the
+identity service cannot be reached) is rewritten into the API's error format,
+``{"title": ..., "description": ...}``, keeping its ``WWW-Authenticate`` header.
 """
 
 from __future__ import annotations

@@ -1,0 +1,30 @@
+"""One JSON request to a server on loopback, for the tools that talk to two servers."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+#: The Client-ID the tools send (SPEC's example).
+CLIENT_ID = "3381af92-2b9e-11e3-b191-71861300734c"
+
+
+def call(url: str, method: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
+    """The status and the decoded JSON answer (None when empty; the text when no JSON)."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    sent = {"Client-ID": CLIENT_ID, "Accept": "application/json", **headers}
+    if data is not None:
+        sent["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            raw = answer.read()
+            status = answer.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")

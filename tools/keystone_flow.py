@@ -1,0 +1,172 @@
+"""Heat's signal flow and the OpenStack client's messaging commands, under a real keystone.
+
+    tools/keystone_local.sh                     # keystone on :5000, this server under it on :8891
+    python -m tools.keystone_flow --openstack ~/.cache/zaqar-keystone/openstack
+
+As user ``heat`` of project ``heat-proj`` (keystone_local.sh makes them): the ``openstack
+messaging`` commands for subscriptions and signed URLs, found through the catalogue; then
+Heat's ZAQAR_SIGNAL flow (CLIENTS.md §3): share a queue with ``paths=["messages"]`` and
+``methods=["GET","DELETE"]`` with a token, post a signal, and pop it with only the signed
+headers and no token. A pop without either is 401; with a changed signature, 404. Not part of
+``make test``: it needs keystone running. Exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from typing import Any
+
+from tools.json_http import CLIENT_ID, call
+
+IDENTITY = "http://127.0.0.1:5000/v3"
+USER = {
+    "OS_AUTH_URL": IDENTITY,
+    "OS_USERNAME": "heat",
+    "OS_PASSWORD": "heatpw",
+    "OS_PROJECT_NAME": "heat-proj",
+    "OS_USER_DOMAIN_NAME": "Default",
+    "OS_PROJECT_DOMAIN_NAME": "Default",
+    "OS_IDENTITY_API_VERSION": "3",
+    "OS_MESSAGE_CLIENT_ID": CLIENT_ID,
+}
+
+
+class Report:
+    failures = 0
+
+    def check(self, what: str, ok: bool, detail: Any = "") -> None:
+        print(f"{'ok  ' if ok else 'FAIL'} {what}" + ("" if ok else f"  ({detail})"))
+        self.failures += not ok
+
+
+def token() -> tuple[str, str, str]:
+    """A token of user heat, its project and the catalogue's messaging endpoint."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": "heat", "domain": {"name": "Default"}, "password": "heatpw"}
+                },
+            },
+            "scope": {"project": {"name": "heat-proj", "domain": {"name": "Default"}}},
+        }
+    }
+    request = urllib.request.Request(
+        IDENTITY + "/auth/tokens",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        subject = answer.headers["X-Subject-Token"]
+        document = json.loads(answer.read())["token"]
+    [messaging] = [entry for entry in document["catalog"] if entry["type"] == "messaging"]
+    [public] = [e["url"] for e in messaging["endpoints"] if e["interface"] == "public"]
+    return subject, document["project"]["id"], public.rstrip("/")
+
+
+def openstack(command: str, *args: str) -> Any:
+    done = subprocess.run(
+        [command, *args, "-f", "json"],
+        env={**os.environ, **USER},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"openstack {' '.join(args)}: {done.stderr.strip()}")
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def osc_commands(report: Report, command: str) -> None:
+    queue = f"osc-{uuid.uuid4().hex[:8]}"
+    openstack(command, "messaging", "queue", "create", queue)
+    made = openstack(
+        command, "messaging", "subscription", "create", queue, "http://127.0.0.1:9/hook", "3600"
+    )
+    sid = made["ID"]
+    report.check("openstack messaging subscription create", made["TTL"] == 3600, made)
+    listed = openstack(command, "messaging", "subscription", "list", queue)
+    report.check("... subscription list", [s["ID"] for s in listed] == [sid], listed)
+    openstack(
+        command, "messaging", "subscription", "update", queue, sid, "--ttl", "600",
+        "--subscriber", "http://127.0.0.1:9/other",
+    )  # fmt: skip
+    shown = openstack(command, "messaging", "subscription", "show", queue, sid)
+    ok = shown["TTL"] == 600 and shown["Subscriber"] == "http://127.0.0.1:9/other"
+    report.check("... subscription update and show", ok, shown)
+    subprocess.run(
+        [command, "messaging", "subscription", "delete", queue, sid],
+        env={**os.environ, **USER},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    report.check(
+        "... subscription delete",
+        openstack(command, "messaging", "subscription", "list", queue) == [],
+    )
+    signed = openstack(
+        command, "messaging", "queue", "signed", "url", queue, "--paths", "messages",
+        "--methods", "GET,DELETE", "--ttl-seconds", "3600",
+    )  # fmt: skip
+    report.check(
+        "openstack messaging queue signed url",
+        signed["Paths"] == f"/v2/queues/{queue}/messages" and signed["Methods"] == "DELETE,GET",
+        signed,
+    )
+
+
+def heat_signal(report: Report) -> None:
+    subject, project, endpoint = token()
+    queue = f"signal-{uuid.uuid4().hex[:8]}"
+    base = f"{endpoint}/v2/queues/{queue}"
+    with_token = {"X-Auth-Token": subject}
+    status, grant = call(
+        base + "/share", "POST", with_token, {"paths": ["messages"], "methods": ["GET", "DELETE"]}
+    )
+    report.check("share with a token", status == 200 and grant["project"] == project, grant)
+    signal = {"messages": [{"body": {"status": "SUCCESS", "data": "ok"}, "ttl": 600}]}
+    status, _ = call(base + "/messages", "POST", with_token, signal)
+    report.check("post the signal with a token", status == 201, status)
+    signed = {
+        "URL-Signature": grant["signature"],
+        "URL-Expires": grant["expires"],
+        "URL-Methods": ",".join(grant["methods"]),
+        "URL-Paths": ",".join(grant["paths"]),
+        "X-Project-Id": grant["project"],
+    }
+    status, _ = call(base + "/messages?pop=1", "DELETE", {"X-Project-Id": project})
+    report.check("a pop with neither token nor grant is 401", status == 401, status)
+    bad = {**signed, "URL-Signature": "0" * 64}
+    status, _ = call(base + "/messages?pop=1", "DELETE", bad)
+    report.check("a pop with a changed signature is 404", status == 404, status)
+    status, popped = call(base + "/messages?pop=1", "DELETE", signed)
+    ok = status == 200 and popped["messages"][0]["body"] == signal["messages"][0]["body"]
+    report.check("the engine pops with only the signed headers", ok, (status, popped))
+    status, _ = call(base + "/messages", "POST", signed, signal)
+    report.check("the grant does not post", status == 404, status)
+    status, _ = call(base, "DELETE", with_token)
+    report.check("cleanup with a token", status == 204, status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--openstack", required=True, help="the openstack command to run")
+    args = parser.parse_args(argv)
+    report = Report()
+    heat_signal(report)
+    osc_commands(report, args.openstack)
+    print(f"{report.failures} failure(s)")
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
