@@ -1,4 +1,5 @@
-"""One JSON request to a server on loopback, for the tools that talk to two servers."""
+"""One JSON request to a server on loopback, and the headers of a pre-signed one, for the
+tools that talk to servers side by side."""
 
 from __future__ import annotations
 
@@ -28,3 +29,16 @@ def call(url: str, method: str, headers: dict[str, str], body: Any = None) -> tu
         return status, json.loads(raw) if raw else None
     except ValueError:
         return status, raw.decode("utf-8", "replace")
+
+
+def signed_headers(grant: dict[str, Any], **changes: str) -> dict[str, str]:
+    """The headers of a request made with a share's answer (``POST .../share``), no token."""
+    headers = {
+        "URL-Signature": grant["signature"],
+        "URL-Expires": grant["expires"],
+        "URL-Methods": ",".join(grant["methods"]),
+        "URL-Paths": ",".join(grant["paths"]),
+        "X-Project-ID": grant["project"],
+    }
+    headers.update(changes)
+    return headers

@@ -22,7 +22,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from tools.json_http import CLIENT_ID, call
+from tools.json_http import CLIENT_ID, call, signed_headers
 
 IDENTITY = "http://127.0.0.1:5000/v3"
 USER = {
@@ -136,13 +136,7 @@ def heat_signal(report: Report) -> None:
     signal = {"messages": [{"body": {"status": "SUCCESS", "data": "ok"}, "ttl": 600}]}
     status, _ = call(base + "/messages", "POST", with_token, signal)
     report.check("post the signal with a token", status == 201, status)
-    signed = {
-        "URL-Signature": grant["signature"],
-        "URL-Expires": grant["expires"],
-        "URL-Methods": ",".join(grant["methods"]),
-        "URL-Paths": ",".join(grant["paths"]),
-        "X-Project-Id": grant["project"],
-    }
+    signed = signed_headers(grant)
     status, _ = call(base + "/messages?pop=1", "DELETE", {"X-Project-Id": project})
     report.check("a pop with neither token nor grant is 401", status == 401, status)
     bad = {**signed, "URL-Signature": "0" * 64}

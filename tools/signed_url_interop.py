@@ -20,19 +20,7 @@ import sys
 import uuid
 from typing import Any
 
-from tools.json_http import call
-
-
-def signed_headers(grant: dict[str, Any], **changes: str) -> dict[str, str]:
-    headers = {
-        "URL-Signature": grant["signature"],
-        "URL-Expires": grant["expires"],
-        "URL-Methods": ",".join(grant["methods"]),
-        "URL-Paths": ",".join(grant["paths"]),
-        "X-Project-ID": grant["project"],
-    }
-    headers.update(changes)
-    return headers
+from tools.json_http import call, signed_headers
 
 
 class Report:

@@ -58,10 +58,15 @@ class Shares(Bound):
         unknown = set(found) - _KNOWN_KEYS
         if unknown:
             raise ValidationFailed(f"Unknown keys: {_as_set(unknown)}")
-        paths = [f"{queue_path}/{name}" for name in _names(found.get("paths"))]
+        names = _subset(
+            found.get("paths"), "messages", SHAREABLE, "`paths` must be a list of strings.", "paths"
+        )
+        paths = [f"{queue_path}/{name}" for name in names]
         if self._key is None:
             raise ValidationFailed("The `key` can't be None")
-        methods = _methods(found.get("methods"))
+        methods = _subset(
+            found.get("methods"), "GET", METHODS, "`methods` should be a list", "methods"
+        )
         now = datetime.datetime.fromtimestamp(self._clock(), tz=signed_urls.UTC)
         try:
             expires = signed_urls.future_expiry(found.get("expires"), now)
@@ -71,23 +76,16 @@ class Shares(Bound):
         return grant, grant.signature(self._key)
 
 
-def _names(given: Any) -> list[str]:
-    if not given:  # absent, null or empty: the messages, as the original
-        return ["messages"]
-    if not isinstance(given, list) or not all(isinstance(name, str) for name in given):
-        raise ValidationFailed("`paths` must be a list of strings.")
-    wrong = set(given) - SHAREABLE
-    if wrong:
-        raise ValidationFailed(f"Invalid paths: {_as_set(wrong)}")
-    return sorted(set(given))
-
-
-def _methods(given: Any) -> list[str]:
+def _subset(
+    given: Any, default: str, allowed: frozenset[str], not_a_list: str, kind: str
+) -> list[str]:
+    """``given`` (a list of strings from ``allowed``), sorted without repeats; ``[default]``
+    when absent, null or empty, as the original."""
     if not given:
-        return ["GET"]
-    if not isinstance(given, list) or not all(isinstance(method, str) for method in given):
-        raise ValidationFailed("`methods` should be a list")
-    wrong = set(given) - METHODS
+        return [default]
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        raise ValidationFailed(not_a_list)
+    wrong = set(given) - allowed
     if wrong:
-        raise ValidationFailed(f"Invalid methods: {_as_set(wrong)}")
+        raise ValidationFailed(f"Invalid {kind}: {_as_set(wrong)}")
     return sorted(set(given))

@@ -95,7 +95,16 @@ class Subscriptions(Bound):
                 queue, subscriber, ttl, options, caller.project, secret=secret
             )
             if made is not None:
-                new = base.Subscription(made, queue, subscriber, ttl, 0, options, False, secret)
+                new = base.Subscription(
+                    id=made,
+                    queue=queue,
+                    subscriber=subscriber,
+                    ttl=ttl,
+                    age=0,
+                    options=options,
+                    confirmed=False,
+                    secret=secret,
+                )
                 self._ask_to_confirm(new, caller)
                 return Created(made, secret)
             existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
