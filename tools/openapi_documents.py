@@ -690,12 +690,60 @@ def _flavors(version: Version) -> JSON:
     }
 
 
+def _topics(version: Version) -> JSON:
+    """v2's topics: the queue's operations under ``/topics/{topic_name}`` (the server serves
+    them with the queue's resources), without claims or sharing."""
+    queues = version.prefix + "/queues"
+    found: JSON = {}
+    for path, item in {**_queues(version), **_messages(version), **_subscriptions(version)}.items():
+        if path.endswith("/share"):
+            continue
+        topic_path = version.prefix + "/topics" + path.removeprefix(queues)
+        topic_path = topic_path.replace("{queue_name}", "{topic_name}")
+        found[topic_path] = {method: _of_topic(operation) for method, operation in item.items()}
+    # Where a topic differs: a missing one is not found (the original's), and none is claimed.
+    read = found[version.prefix + "/topics/{topic_name}"]["get"]
+    read["summary"] = "The topic's metadata"
+    read["responses"]["404"] = error("No such topic.")
+    one = found[version.prefix + "/topics/{topic_name}/messages/{message_id}"]["delete"]
+    one["summary"] = "Delete one message (204 even if missing)"
+    return found
+
+
+def _of_topic(operation: JSON) -> JSON:
+    """A queue's operation as a topic's: its id, tag, words and references."""
+    text = json.dumps(operation)
+    for queue_ref, topic_ref in (
+        (ref("parameters", "QueueName"), ref("parameters", "TopicName")),
+        (schema("QueueList"), schema("TopicList")),
+    ):
+        text = text.replace(json.dumps(queue_ref), json.dumps(topic_ref))
+    found: JSON = json.loads(text)
+    verb, rest = _split_id(found["operationId"])
+    found["operationId"] = verb + ("Topic" + rest if "Queue" not in rest else rest)
+    found["operationId"] = found["operationId"].replace("Queue", "Topic")
+    found["tags"] = ["topics"]
+    for key in ("summary", "description"):
+        if key in found:
+            found[key] = found[key].replace("queue", "topic").replace("Queue", "Topic")
+    return found
+
+
+def _split_id(operation_id: str) -> tuple[str, str]:
+    """``postMessages`` -> (``post``, ``Messages``)."""
+    for at, letter in enumerate(operation_id):
+        if letter.isupper():
+            return operation_id[:at], operation_id[at:]
+    return operation_id, ""
+
+
 def paths(version: Version, v1: JSON) -> JSON:
     found = {**_discovery(version, v1), **_queues(version), **_messages(version)}
     found.update(_claims(version))
     found.update(_health(version))
     if version.v2:
         found.update(_subscriptions(version))
+        found.update(_topics(version))
         found.update(_pools(version))
         found.update(_flavors(version))
     return found
@@ -760,6 +808,7 @@ def parameters(version: Version, v1: JSON) -> JSON:
     found["ClaimIdQuery"] = copy.deepcopy(shared["ClaimIdQuery"])
     if version.v2:
         found.update(_v2_parameters(shared))
+        found["TopicName"] = {**copy.deepcopy(shared["QueueName"]), "name": "topic_name"}
         found["SubscriptionId"] = _parameter("subscription_id", "path", _STRING, True)
         found["SubscriptionLimit"] = _parameter(
             "limit",
@@ -1053,6 +1102,14 @@ def schemas(version: Version, v1: JSON) -> JSON:
                 "resource_types": array({"enum": ["messages", "subscriptions"]}),
             },
         }
+        found["TopicList"] = closed(
+            {
+                "topics": array(schema("Queue")),
+                "links": schema("Links"),
+                "count": queue_list["count"],
+            },
+            ["topics", "links"],
+        )
         found.update(_pool_schemas(v1))
         found.update(_subscription_schemas())
         found.update(_share_schemas())
@@ -1277,7 +1334,12 @@ def _info(version: Version) -> JSON:
         + rules
         + " Errors are JSON objects with a title and, mostly, a description. "
         + admin
-        + " Notifications, subscriptions, topics and pre-signed URLs are not served.",
+        + (
+            " Topics are fan-out channels without claims: each has the routes of a queue "
+            "under /v2/topics, and a topic never shares anything with the queue of its name."
+            if version.v2
+            else " Notifications, subscriptions, topics and pre-signed URLs are not served."
+        ),
         "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
     }
 
@@ -1289,6 +1351,7 @@ def _tags(version: Version) -> list[JSON]:
         pooled = "Admin only, served with admin_mode and pooling."
         tags += [
             {"name": "subscriptions"},
+            {"name": "topics", "description": "v2's fan-out channels, without claims."},
             {"name": "pools", "description": pooled},
             {"name": "flavors", "description": pooled},
         ]

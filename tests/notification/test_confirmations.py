@@ -173,3 +173,51 @@ def test_without_a_key_no_request_is_sent_and_the_api_still_confirms(tmp_path: P
             assert resp.status_code == 204
     finally:
         boot.close()
+
+
+def test_a_topic_subscriber_confirms_under_the_topic_and_hears_of_its_messages(
+    service: tuple[Api, Running],
+) -> None:
+    """A topic's confirmation URL and notifications name the topic's routes, and a queue
+    of the same name is another channel."""
+    api, _ = service
+    topic = "/v2/topics/nq"
+    with endpoints() as (url, seen):
+        hook = seen["fast"]
+        made = api.post(topic + "/subscriptions", json={"subscriber": f"{url}/fast"}, project="p")
+        assert made.status_code == 201, made.text
+        sid = made.json["subscription_id"]
+        _eventually(lambda: len(_requests(hook, "SubscriptionConfirmation")) == 1, 20, "asked")
+        [asked] = _requests(hook, "SubscriptionConfirmation")
+        assert asked["Message"] == "You have chosen to subscribe to the topic: nq"
+        assert asked["URL-Paths"] == f"{topic}/subscriptions/{sid}/confirm"
+        assert (asked["X-Project-ID"], asked["queue_name"]) == ("p", "nq")
+        signed = {name: asked[name] for name in ("URL-Signature", "URL-Paths", "URL-Expires")}
+        confirm = api.put(
+            asked["URL-Paths"],
+            json=asked["SubscribeBody"],
+            project=None,
+            headers=signed | {"URL-Methods": "PUT", "X-Project-ID": "p"},
+        )
+        assert confirm.status_code == 204, confirm.text
+        # The grant opens the topic's confirmation, not the queue's of the same name.
+        queue_path = f"/v2/queues/nq/subscriptions/{sid}/confirm"
+        refused = api.put(
+            queue_path,
+            json={"confirmed": True},
+            project=None,
+            headers=signed | {"URL-Methods": "PUT", "X-Project-ID": "p", "URL-Paths": queue_path},
+        )
+        assert refused.status_code == 404
+
+        post = {"messages": [{"body": "to the queue", "ttl": 300}]}
+        assert api.post("/v2/queues/nq/messages", json=post, project="p").status_code == 201
+        post = {"messages": [{"body": "to the topic", "ttl": 300}]}
+        published = api.post(topic + "/messages", json=post, project="p")
+        assert published.status_code == 201, published.text
+        _eventually(lambda: _notifications(hook) == ["to the topic"], 20, "delivered")
+        with hook.lock:
+            [told] = [b for b in hook.received if b.get("Message_Type") == "Notification"]
+        assert told["href"] == published.json["resources"][0]
+        assert told["href"].startswith(topic + "/messages/")
+        assert told["queue_name"] == "nq"

@@ -92,3 +92,14 @@ def test_every_rule_has_a_default_and_says_which_route_it_guards() -> None:
             )
             assert rule.check_str == ("rule:context_is_admin" if admin else "")
             assert rule.operations and rule.operations[0]["path"].startswith("/v2/")
+
+
+def test_a_topic_has_its_own_rules_and_its_messages_the_queues(make_api: MakeApi) -> None:
+    api = make_api('"topics:delete": "role:admin"\n"messages:create": "role:publisher"\n')
+    assert api.put("/v2/topics/t").status_code == 201  # topics:create keeps its default
+    assert api.delete("/v2/topics/t").status_code == 403
+    assert api.delete("/v2/queues/t").status_code == 204  # queues:delete is another rule
+    assert api.delete("/v2/topics/t", headers={"X-Roles": "admin"}).status_code == 204
+    assert api.post("/v2/topics/t/messages", json=POST).status_code == 403
+    published = api.post("/v2/topics/t/messages", json=POST, headers={"X-Roles": "publisher"})
+    assert published.status_code == 201

@@ -11,6 +11,7 @@ from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody
 from zaqar.api.validation import Limits
+from zaqar.core import spaces
 from zaqar.storage import base
 
 
@@ -22,8 +23,9 @@ class Claims(Bound):
         policy: Policy,
         guard: Guard,
         bodies: Bodies,
+        space: spaces.Space = spaces.QUEUES,
     ) -> None:
-        super().__init__(limits, policy, guard)
+        super().__init__(limits, policy, guard, space)
         self._bodies = bodies
         self._storage = storage
         self._claims = storage.claim_controller
@@ -38,29 +40,27 @@ class Claims(Bound):
         With queue settings, a queue with a dead-letter queue moves each message claimed
         more than ``_max_claim_count`` times there instead of handing it out (None when
         that leaves the claim empty)."""
-        self._enter("claims:create", caller, queue)
+        project = self._enter("claims:create", caller, queue)
         ttl, grace = self._terms(document, v1_grace=None)
         limit = self._policy.default_limit if limit is None else limit
         validation.claim_ttl(ttl, self._limits)
         validation.claim_limit(limit, self._limits)
         validation.claim_grace(grace, self._limits)
-        found = settings.of_queue(
-            self._policy, self._storage.queue_controller, queue, caller.project
-        )
+        found = settings.of_queue(self._policy, self._storage.queue_controller, queue, project)
         dead_letter = settings.DeadLetter.of(found)
-        claim = self._claims.create(queue, ttl, grace, limit, caller.project)
+        claim = self._claims.create(queue, ttl, grace, limit, project)
         if claim is None:
             return None
         if dead_letter is not None:
             over = [message for message in claim.messages if dead_letter.is_over(message)]
             if over:
                 # Moved as stored (sealed bodies stay sealed).
-                dead_letter.move(self._storage, queue, over, caller.project)
+                dead_letter.move(self._storage, queue, over, project)
                 kept = [m for m in claim.messages if not dead_letter.is_over(m)]
                 if not kept:
                     return None
                 claim = dataclasses.replace(claim, messages=kept)
-        return self._opened(claim, caller.project)
+        return self._opened(claim, project)
 
     def _opened(self, claim: base.Claim, project: str | None) -> base.Claim:
         opened = self._bodies.opened(claim.messages, project)
@@ -85,14 +85,14 @@ class Claims(Bound):
         return ttl, validation.field(terms, "grace", int, default=v1_grace)
 
     def get(self, queue: str, claim_id: str, *, caller: Caller) -> base.Claim:
-        self._enter("claims:get", caller, queue)
-        return self._opened(self._claims.get(queue, claim_id, caller.project), caller.project)
+        project = self._enter("claims:get", caller, queue)
+        return self._opened(self._claims.get(queue, claim_id, project), project)
 
     def update(
         self, queue: str, claim_id: str, document: Document | None, *, caller: Caller
     ) -> None:
         """Renew the claim with the ``ttl`` (and optional ``grace``) ``document()`` gives."""
-        self._enter("claims:update", caller, queue)
+        project = self._enter("claims:update", caller, queue)
         ttl, grace = self._terms(document, v1_grace=0)
         # Renewals check only the TTL, as the reference service does; clients rely on any
         # grace being accepted. A grace outside [0, max_message_ttl] could only shorten a
@@ -100,11 +100,11 @@ class Claims(Bound):
         # into that range instead.
         validation.claim_ttl(ttl, self._limits)
         grace = min(max(grace, 0), self._limits.max_message_ttl)
-        self._claims.update(queue, claim_id, ttl, grace, caller.project)
+        self._claims.update(queue, claim_id, ttl, grace, project)
 
     def delete(self, queue: str, claim_id: str, *, caller: Caller) -> None:
-        self._enter("claims:delete", caller, queue)
-        self._claims.delete(queue, claim_id, caller.project)
+        project = self._enter("claims:delete", caller, queue)
+        self._claims.delete(queue, claim_id, project)
 
 
 def _object(document: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ APIError
 ├── ValidationFailed       a value breaks a limit or rule ("Invalid API request", 400)
 ├── BadRequestBody         the body is unreadable or has the wrong shape (400)
 ├── InvalidQueueName       the queue name or project id cannot name a queue (400)
+│   └── InvalidTopicName   ... or a topic
 ├── InvalidPoolName        the name cannot name a pool (admin API, 400)
 ├── MissingClientId        the operation needs the caller's client id (400)
 ├── MissingProject         the API version needs the caller's project (400)
@@ -30,6 +31,10 @@ class BadRequestBody(APIError):
 
 
 class InvalidQueueName(APIError):
+    pass
+
+
+class InvalidTopicName(InvalidQueueName):
     pass
 
 

@@ -13,6 +13,7 @@ from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Guard, Policy, SizedDocument
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
+from zaqar.core import spaces
 from zaqar.storage import base
 
 
@@ -33,8 +34,9 @@ class Messages(Bound):
         policy: Policy,
         guard: Guard,
         bodies: Bodies,
+        space: spaces.Space = spaces.QUEUES,
     ) -> None:
-        super().__init__(limits, policy, guard)
+        super().__init__(limits, policy, guard, space)
         self._bodies = bodies
         self._storage = storage
         self._messages = storage.message_controller
@@ -50,9 +52,9 @@ class Messages(Bound):
         ``_default_message_delay`` apply; a message's own ``delay`` only on a delayed queue,
         and ``_enable_encrypt_messages`` stores the bodies encrypted (``bodies``).
         """
-        self._enter("messages:create", caller, queue)
+        project = self._enter("messages:create", caller, queue)
         client_id = caller.required_client_id()
-        found = self._settings(queue, caller)
+        found = self._settings(queue, project)
         size = self._limits.max_messages_post_size
         queue_size = found.get("_max_messages_post_size")
         if queue_size:
@@ -61,13 +63,13 @@ class Messages(Bound):
         for message in batch:
             validation.message_ttl(message.ttl, self._limits)
             validation.message_delay(message.delay, self._limits)
-        batch = self._bodies.kept(batch, found, caller.project)
+        batch = self._bodies.kept(batch, found, project)
         if self._policy.lazy_queues:
-            return settings.post_creating(self._storage, queue, batch, client_id, caller.project)
-        return self._messages.post(queue, batch, client_id, caller.project)
+            return settings.post_creating(self._storage, queue, batch, client_id, project)
+        return self._messages.post(queue, batch, client_id, project)
 
-    def _settings(self, queue: str, caller: Caller) -> dict[str, Any]:
-        return settings.of_queue(self._policy, self._queues, queue, caller.project)
+    def _settings(self, queue: str, project: str | None) -> dict[str, Any]:
+        return settings.of_queue(self._policy, self._queues, queue, project)
 
     def _default_ttl(self, found: dict[str, Any]) -> int | None:
         """The ttl of a message posted without one; None when it is required."""
@@ -104,9 +106,9 @@ class Messages(Bound):
         return batch
 
     def _check_claims(
-        self, queue: str, message_ids: Sequence[str], claim_ids: Sequence[str], caller: Caller
+        self, queue: str, message_ids: Sequence[str], claim_ids: Sequence[str], project: str | None
     ) -> None:
-        found = self._messages.bulk_get(queue, message_ids, caller.project)
+        found = self._messages.bulk_get(queue, message_ids, project)
         holding = {message.claim_id for message in found if message.claimed}
         for claim_id in claim_ids:
             if claim_id not in holding:
@@ -132,7 +134,7 @@ class Messages(Bound):
         ``_default_message_delay`` they are always shown (as the original does), and the
         listing says so for the next page's link.
         """
-        self._enter("messages:get_all", caller, queue)
+        project = self._enter("messages:get_all", caller, queue)
         client_id = caller.required_client_id()
         limit = self._policy.default_limit if limit is None else limit
         validation.message_listing_limit(limit, self._limits)
@@ -140,38 +142,38 @@ class Messages(Bound):
         if not self._policy.queue_settings:
             include_delayed = False  # before v2, delays are no option (and never made)
         elif not include_delayed:
-            if settings.message_delay(self._settings(queue, caller)) is None:
+            if settings.message_delay(self._settings(queue, project)) is None:
                 include_delayed = True
                 chosen["include_delayed"] = True
         page = self._messages.list(
-            queue, caller.project, marker, limit, echo, client_id, include_claimed, include_delayed
+            queue, project, marker, limit, echo, client_id, include_claimed, include_delayed
         )
-        opened = self._bodies.opened(page.items, caller.project)
+        opened = self._bodies.opened(page.items, project)
         if opened is not page.items:
             page = base.Page(opened, page.next_marker)
         return Listing(page, chosen)
 
     def get(self, queue: str, message_id: str, *, caller: Caller) -> base.Message:
-        self._enter("messages:get", caller, queue)
-        found = self._messages.get(queue, message_id, caller.project)
-        return self._bodies.opened_one(found, caller.project)
+        project = self._enter("messages:get", caller, queue)
+        found = self._messages.get(queue, message_id, project)
+        return self._bodies.opened_one(found, project)
 
     def bulk_get(
         self, queue: str, message_ids: Sequence[str], *, caller: Caller
     ) -> builtins.list[base.Message]:
-        self._enter("messages:get_all", caller, queue)
+        project = self._enter("messages:get_all", caller, queue)
         validation.message_listing_limit(len(message_ids), self._limits)
-        found = self._messages.bulk_get(queue, message_ids, caller.project)
-        return self._bodies.opened(found, caller.project)
+        found = self._messages.bulk_get(queue, message_ids, project)
+        return self._bodies.opened(found, project)
 
     def delete(self, queue: str, message_id: str, claim_id: str | None, *, caller: Caller) -> None:
-        self._enter("messages:delete", caller, queue)
-        self._messages.delete(queue, message_id, caller.project, claim_id)
+        project = self._enter("messages:delete", caller, queue)
+        self._messages.delete(queue, message_id, project, claim_id)
 
     def bulk_delete(self, queue: str, message_ids: Sequence[str], *, caller: Caller) -> None:
-        self._enter("messages:delete_all", caller, queue)
+        project = self._enter("messages:delete_all", caller, queue)
         validation.message_listing_limit(len(message_ids), self._limits)
-        self._messages.bulk_delete(queue, message_ids, caller.project)
+        self._messages.bulk_delete(queue, message_ids, project)
 
     def delete_or_pop(
         self,
@@ -187,7 +189,7 @@ class Messages(Bound):
 
         With ``message_delete_with_claim_id``, a delete by ids also names ``claim_ids``,
         each of which must hold one of the messages."""
-        self._enter("messages:delete_all", caller, queue)
+        project = self._enter("messages:delete_all", caller, queue)
         if pop is not None and message_ids is not None:
             raise ValidationFailed(
                 "pop and id params cannot be present together in the delete request."
@@ -210,8 +212,8 @@ class Messages(Bound):
                     f"ids parameter should have at least 1 and not greater than {high} values."
                 )
             if with_claims and claim_ids:
-                self._check_claims(queue, message_ids, claim_ids, caller)
-            self._messages.bulk_delete(queue, message_ids, caller.project)
+                self._check_claims(queue, message_ids, claim_ids, project)
+            self._messages.bulk_delete(queue, message_ids, project)
             return None
         assert pop is not None
         high = self._limits.max_messages_per_claim_or_pop
@@ -219,5 +221,5 @@ class Messages(Bound):
             raise ValidationFailed(
                 f"Pop value must be at least 1 and may not be greater than {high}."
             )
-        popped = self._messages.pop(queue, pop, caller.project)
-        return self._bodies.opened(popped, caller.project)
+        popped = self._messages.pop(queue, pop, project)
+        return self._bodies.opened(popped, project)

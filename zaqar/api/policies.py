@@ -1,8 +1,8 @@
 """Who may do what: oslo.policy rules, checked by the operations of API v2 (SPEC §5.2).
 
 The rules have the original's names (``queues:get_all``, ``messages:create``, ...) and
-defaults: every queue, message, claim and subscription operation is open to any caller of
-the project.
+defaults: every queue, topic, message, claim and subscription operation is open to any
+caller of the project.
 An operator restricts them in a policy file (``[oslo_policy] policy_file``); a denial is
 ``403 Not authorized``. The credentials are the caller's project and roles: under keystone
 the token's, without it what ``X-Roles`` says, as the original reads them. v1 and v1.1 check
@@ -21,12 +21,14 @@ from oslo_policy import policy
 
 from zaqar.api.context import Caller
 from zaqar.api.errors import NotAuthorized
+from zaqar.core import spaces
 
 #: Open to any caller of the project (the original's default for these rules).
 UNPROTECTED = ""
 _QUEUE = "/v2/queues/{queue_name}"
 _SUBSCRIPTIONS = _QUEUE + "/subscriptions"
 _SUBSCRIPTION = _SUBSCRIPTIONS + "/{subscription_id}"
+_TOPIC = "/v2/topics/{topic_name}"
 
 _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("queues:get_all", "List queues.", "GET", "/v2/queues"),
@@ -66,6 +68,18 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("flavors:get_all", "List flavors.", "GET", "/v2/flavors"),
     ("flavors:get", "Read a flavor.", "GET", "/v2/flavors/{flavor_name}"),
+)
+#: A topic's own rules are its queue's (``topics:get_all``, ...; topics are not shared); its
+#: messages and subscriptions are under the rules of a queue's.
+_OPERATIONS += tuple(
+    (
+        spaces.TOPICS.action(name),
+        description.replace("queue", "topic"),
+        method,
+        path.replace("/v2/queues/{queue_name}", _TOPIC).replace("/v2/queues", "/v2/topics"),
+    )
+    for name, description, method, path in _OPERATIONS
+    if name.startswith("queues:") and name != "queues:share"
 )
 
 #: Admin only by default (the original's default for these rules).

@@ -11,6 +11,7 @@ from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import BadRequestBody, ValidationFailed
 from zaqar.api.validation import Limits
+from zaqar.core import spaces
 from zaqar.storage import base, errors
 
 #: What a purge can remove.
@@ -25,8 +26,9 @@ class Queues(Bound):
         policy: Policy,
         guard: Guard,
         bodies: Bodies,
+        space: spaces.Space = spaces.QUEUES,
     ) -> None:
-        super().__init__(limits, policy, guard)
+        super().__init__(limits, policy, guard, space)
         self._bodies = bodies
         self._queues = storage.queue_controller
         self._messages = storage.message_controller
@@ -45,13 +47,13 @@ class Queues(Bound):
         """A page of the project's queues in name order. With ``listing_filters``, only
         those whose name contains ``name`` and whose metadata has each ``metadata`` value
         (compared as an integer when it reads as one)."""
-        self._enter("queues:get_all", caller)
+        project = self._enter("queues:get_all", caller)
         limit = self._policy.default_limit if limit is None else limit
         validation.queue_listing_limit(limit, self._limits)
         if self._policy.listing_filters and (name or metadata):
-            page = self._filtered(caller.project, marker, limit, detailed, name, metadata or {})
+            page = self._filtered(project, marker, limit, detailed, name, metadata or {})
         else:
-            page = self._queues.list(caller.project, marker, limit, detailed)
+            page = self._queues.list(project, marker, limit, detailed)
         if detailed and self._policy.queue_settings:
             shown = [base.Queue(q.name, self._shown(q.metadata or {})) for q in page.items]
             return base.Page(shown, page.next_marker)
@@ -88,42 +90,43 @@ class Queues(Bound):
 
     def count(self, *, caller: Caller) -> int:
         """How many queues the caller's project has."""
-        self._enter("queues:get_all", caller)
-        return self._queues.count(caller.project)
+        project = self._enter("queues:get_all", caller)
+        return self._queues.count(project)
 
     def create(self, name: str, document: Document | None = None, *, caller: Caller) -> bool:
         """Create the queue, with the metadata ``document()`` gives if there is one; True
         when it did not exist (an existing queue keeps its metadata)."""
-        self._enter("queues:create", caller, name)
+        project = self._enter("queues:create", caller, name)
         metadata = None if document is None else self._metadata(document())
-        return self._queues.create(name, caller.project, metadata)
+        return self._queues.create(name, project, metadata)
 
     def exists(self, name: str, *, caller: Caller) -> bool:
-        self._enter("queues:get", caller, name)
-        return self._queues.exists(name, caller.project)
+        project = self._enter("queues:get", caller, name)
+        return self._queues.exists(name, project)
 
     def get_metadata(self, name: str, *, caller: Caller) -> dict[str, Any]:
-        """The queue's metadata; with lazy queues a missing queue has none, and with queue
-        settings every setting shows (its default when the queue has none)."""
-        self._enter("queues:get", caller, name)
+        """The queue's metadata; with lazy queues a missing queue has none (a missing topic
+        is not found, as in the original), and with queue settings every setting shows (its
+        default when the queue has none)."""
+        project = self._enter("queues:get", caller, name)
         try:
-            metadata = self._queues.get_metadata(name, caller.project)
+            metadata = self._queues.get_metadata(name, project)
         except errors.QueueDoesNotExist:
-            if not self._policy.lazy_queues:
+            if not self._policy.lazy_queues or self._space is spaces.TOPICS:
                 raise
             metadata = {}
         return self._shown(metadata) if self._policy.queue_settings else metadata
 
     def set_metadata(self, name: str, document: Document, *, caller: Caller) -> None:
         """Replace the queue's metadata with the JSON object ``document()`` returns."""
-        self._enter("queues:update", caller, name)
-        self._queues.set_metadata(name, self._metadata(document()), caller.project)
+        project = self._enter("queues:update", caller, name)
+        self._queues.set_metadata(name, self._metadata(document()), project)
 
     def patch(self, name: str, document: Document, *, caller: Caller) -> dict[str, Any]:
         """Change the queue's metadata by the JSON patch ``document()`` gives (``patch``);
         the metadata as ``get_metadata`` shows it afterwards. No concurrent change is lost.
         """
-        self._enter("queues:update", caller, name)
+        project = self._enter("queues:update", caller, name)
         changes = patch.parse(document())
         reserved = validation.reserved_defaults(self._limits)
 
@@ -137,20 +140,20 @@ class Queues(Bound):
             self._bodies.check_settings(patched)
             return patched
 
-        updated = self._queues.update_metadata(name, change, caller.project)
+        updated = self._queues.update_metadata(name, change, project)
         return self._shown(updated) if self._policy.queue_settings else updated
 
     def purge(self, name: str, document: Document | None, *, caller: Caller) -> None:
         """Remove what of the queue ``{"resource_types": [...]}`` names (all when there is no
         document): every message, claimed or not, and every subscription. The queue stays."""
-        self._enter("queues:purge", caller, name)
+        project = self._enter("queues:purge", caller, name)
         types = PURGEABLE if document is None else _purged_types(document())
         if "subscriptions" in types:
-            self._subscriptions.delete_all(name, caller.project)
+            self._subscriptions.delete_all(name, project)
         if "messages" not in types:
             return
         try:
-            there = self._queues.stats(name, caller.project).total
+            there = self._queues.stats(name, project).total
         except errors.QueueDoesNotExist:
             return
         page_size = self._limits.max_messages_per_page
@@ -158,7 +161,7 @@ class Queues(Bound):
         for _ in range(there // page_size + 1):
             page = self._messages.list(
                 name,
-                caller.project,
+                project,
                 None,
                 page_size,
                 echo=True,
@@ -167,16 +170,16 @@ class Queues(Bound):
             )
             if not page.items:
                 return
-            self._messages.bulk_delete(name, [m.id for m in page.items], caller.project)
+            self._messages.bulk_delete(name, [m.id for m in page.items], project)
 
     def delete(self, name: str, *, caller: Caller) -> None:
-        self._enter("queues:delete", caller, name)
-        self._queues.delete(name, caller.project)
+        project = self._enter("queues:delete", caller, name)
+        self._queues.delete(name, project)
 
     def stats(self, name: str, *, caller: Caller) -> base.QueueStats:
-        self._enter("queues:stats", caller, name)
+        project = self._enter("queues:stats", caller, name)
         try:
-            return self._queues.stats(name, caller.project)
+            return self._queues.stats(name, project)
         except errors.QueueDoesNotExist:
             if not self._policy.lazy_queues:
                 raise

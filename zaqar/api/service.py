@@ -17,12 +17,13 @@ from zaqar.api.shares import Shares
 from zaqar.api.subscriptions import ConfirmationRequests, Subscriptions
 from zaqar.api.validation import Limits
 from zaqar.conf import default, signed_url
+from zaqar.core import spaces
 from zaqar.storage import base
 
 
 class Operations:
     """The queue, message, claim and subscription operations under one API version's
-    policy."""
+    policy, in one name space: the queues, or the topics (``zaqar.core.spaces``)."""
 
     def __init__(
         self,
@@ -34,14 +35,16 @@ class Operations:
         pools: Pools | None = None,
         secret_key: str | None = None,
         confirmations: ConfirmationRequests | None = None,
+        space: spaces.Space = spaces.QUEUES,
     ) -> None:
         self.policy = policy
         self.limits = limits
+        self.space = space
         guard: Guard = authorizer.check if policy.checks_rules else anyone
-        self.queues = Queues(storage, limits, policy, guard, bodies)
-        self.messages = Messages(storage, limits, policy, guard, bodies)
-        self.claims = Claims(storage, limits, policy, guard, bodies)
-        self.subscriptions = Subscriptions(storage, limits, policy, guard, confirmations)
+        self.queues = Queues(storage, limits, policy, guard, bodies, space)
+        self.messages = Messages(storage, limits, policy, guard, bodies, space)
+        self.claims = Claims(storage, limits, policy, guard, bodies, space)
+        self.subscriptions = Subscriptions(storage, limits, policy, guard, confirmations, space)
         self.shares = Shares(limits, policy, guard, secret_key)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
@@ -69,13 +72,14 @@ class Service:
         self.secret_key: str | None = conf[signed_url.GROUP].secret_key
         #: Who asks subscribers to confirm (with ``require_confirmation`` only).
         self.confirmations = confirmations
-        self._versions: dict[Policy, Operations] = {}
+        self._versions: dict[tuple[Policy, spaces.Space], Operations] = {}
 
-    def under(self, policy: Policy) -> Operations:
-        """The operations as API version ``policy`` reads requests."""
-        operations = self._versions.get(policy)
+    def under(self, policy: Policy, space: spaces.Space = spaces.QUEUES) -> Operations:
+        """The operations as API version ``policy`` reads requests, on the queues or the
+        topics."""
+        operations = self._versions.get((policy, space))
         if operations is None:
-            operations = self._versions[policy] = Operations(
+            operations = self._versions[(policy, space)] = Operations(
                 self.storage,
                 self.limits,
                 policy,
@@ -84,6 +88,7 @@ class Service:
                 self.pools,
                 self.secret_key,
                 self.confirmations,
+                space,
             )
         return operations
 

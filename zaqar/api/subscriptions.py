@@ -21,6 +21,7 @@ from zaqar.api.bound import Bound
 from zaqar.api.context import Caller, Document, Guard, Policy
 from zaqar.api.errors import Conflict, ValidationFailed
 from zaqar.api.validation import Limits
+from zaqar.core import spaces
 from zaqar.storage import base
 
 #: Shortest subscription TTL, in seconds (the original's).
@@ -39,7 +40,8 @@ DUPLICATE = (
 
 class ConfirmationRequests(Protocol):
     """Asks subscribers to confirm (``[notification] require_confirmation``); the
-    notification package provides it. Neither call waits for the subscriber."""
+    notification package provides it. Neither call waits for the subscriber. ``project`` is
+    the one storage keeps the subscription under (``zaqar.core.spaces``)."""
 
     def subscribe(
         self, version: str, subscription: base.Subscription, project: str | None
@@ -65,8 +67,9 @@ class Subscriptions(Bound):
         policy: Policy,
         guard: Guard,
         confirmations: ConfirmationRequests | None = None,
+        space: spaces.Space = spaces.QUEUES,
     ) -> None:
-        super().__init__(limits, policy, guard)
+        super().__init__(limits, policy, guard, space)
         self._queues = storage.queue_controller
         self._subscriptions = storage.subscription_controller
         self._deliveries = storage.delivery_controller
@@ -77,7 +80,7 @@ class Subscriptions(Bound):
         """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``: the new
         subscription with its signing key, or the existing one (without) while it is
         unconfirmed."""
-        self._enter("subscription:create", caller, queue)
+        project = self._enter("subscription:create", caller, queue)
         found = _object(document())
         if "subscriber" not in found:
             raise ValidationFailed("Missing parameter subscriber in body.")
@@ -87,12 +90,12 @@ class Subscriptions(Bound):
         options = found.get("options") or {}
         # Lazy queues: the queue is made first (a no-op when it exists), which also places
         # it on a pool.
-        self._queues.create(queue, caller.project)
+        self._queues.create(queue, project)
         for _ in range(2):
             # The key the notifiers sign its webhook requests with: shown only now.
             secret = secrets.token_hex(32)
             made = self._subscriptions.create(
-                queue, subscriber, ttl, options, caller.project, secret=secret
+                queue, subscriber, ttl, options, project, secret=secret
             )
             if made is not None:
                 new = base.Subscription(
@@ -105,14 +108,14 @@ class Subscriptions(Bound):
                     confirmed=False,
                     secret=secret,
                 )
-                self._ask_to_confirm(new, caller)
+                self._ask_to_confirm(new, project)
                 return Created(made, secret)
-            existing = self._subscriptions.get_with_subscriber(queue, subscriber, caller.project)
+            existing = self._subscriptions.get_with_subscriber(queue, subscriber, project)
             if existing is not None:
                 if existing.confirmed:
                     raise Conflict(DUPLICATE)
                 # Asked again, as the original does (the first request may have been lost).
-                self._ask_to_confirm(existing, caller)
+                self._ask_to_confirm(existing, project)
                 return Created(existing.id, None)
             # Expired (or deleted) between the two calls: the triple is free again.
         raise Conflict(DUPLICATE)
@@ -120,57 +123,57 @@ class Subscriptions(Bound):
     def list(
         self, queue: str, marker: str | None, limit: int | None, *, caller: Caller
     ) -> base.Page[base.Subscription]:
-        self._enter("subscription:get_all", caller, queue)
+        project = self._enter("subscription:get_all", caller, queue)
         limit = DEFAULT_LIMIT if limit is None else limit
         validation.subscription_listing_limit(limit, self._limits)
-        return self._subscriptions.list(queue, caller.project, marker, limit)
+        return self._subscriptions.list(queue, project, marker, limit)
 
     def get(self, queue: str, subscription_id: str, *, caller: Caller) -> base.Subscription:
-        self._enter("subscription:get", caller, queue)
-        return self._subscriptions.get(queue, subscription_id, caller.project)
+        project = self._enter("subscription:get", caller, queue)
+        return self._subscriptions.get(queue, subscription_id, project)
 
     def update(
         self, queue: str, subscription_id: str, document: Document, *, caller: Caller
     ) -> None:
         """Change what of ``subscriber``, ``ttl`` and ``options`` the document gives (a null
         changes nothing, as python-zaqarclient's update sends for what it leaves alone)."""
-        self._enter("subscription:update", caller, queue)
+        project = self._enter("subscription:update", caller, queue)
         found = _object(document())
         self._check(found)
         changes = {key: found[key] for key in CHANGEABLE if found.get(key) is not None}
-        self._subscriptions.update(queue, subscription_id, caller.project, **changes)
+        self._subscriptions.update(queue, subscription_id, project, **changes)
 
     def confirm(
         self, queue: str, subscription_id: str, document: Document, *, caller: Caller
     ) -> None:
         """``{"confirmed": true|false}``."""
-        self._enter("subscription:confirm", caller, queue)
+        project = self._enter("subscription:confirm", caller, queue)
         found = document()
         confirmed = found.get("confirmed") if isinstance(found, dict) else None
         if not isinstance(confirmed, bool):
             raise ValidationFailed("The 'confirmed' should be boolean.")
-        self._subscriptions.confirm(queue, subscription_id, caller.project, confirmed)
+        self._subscriptions.confirm(queue, subscription_id, project, confirmed)
         if not confirmed and self._confirmations is not None:
-            found = self._subscriptions.get(queue, subscription_id, caller.project)
-            self._confirmations.unsubscribe(self._policy.version, found, caller.project)
+            found = self._subscriptions.get(queue, subscription_id, project)
+            self._confirmations.unsubscribe(self._policy.version, found, project)
 
-    def _ask_to_confirm(self, subscription: base.Subscription, caller: Caller) -> None:
+    def _ask_to_confirm(self, subscription: base.Subscription, project: str | None) -> None:
         if self._confirmations is not None:
-            self._confirmations.subscribe(self._policy.version, subscription, caller.project)
+            self._confirmations.subscribe(self._policy.version, subscription, project)
 
     def delete(self, queue: str, subscription_id: str, *, caller: Caller) -> None:
-        self._enter("subscription:delete", caller, queue)
-        self._subscriptions.delete(queue, subscription_id, caller.project)
+        project = self._enter("subscription:delete", caller, queue)
+        self._subscriptions.delete(queue, subscription_id, project)
 
     def deliveries(
         self, queue: str, subscription_id: str, limit: int | None, *, caller: Caller
     ) -> builtins.list[base.Attempt]:
         """The subscription's newest delivery attempts, newest first (the delivery log)."""
-        self._enter("subscription:deliveries", caller, queue)
+        project = self._enter("subscription:deliveries", caller, queue)
         limit = DEFAULT_LOG_LIMIT if limit is None else limit
         validation.delivery_listing_limit(limit)
-        self._subscriptions.get(queue, subscription_id, caller.project)  # 404 when missing
-        return self._deliveries.attempts(queue, caller.project, subscription_id, limit)
+        self._subscriptions.get(queue, subscription_id, project)  # 404 when missing
+        return self._deliveries.attempts(queue, project, subscription_id, limit)
 
     def dead_letters(
         self,
@@ -182,17 +185,17 @@ class Subscriptions(Bound):
         caller: Caller,
     ) -> base.Page[base.DeadLetter]:
         """The notifications given up for the subscription, oldest message first."""
-        self._enter("subscription:dead_letters", caller, queue)
+        project = self._enter("subscription:dead_letters", caller, queue)
         limit = DEFAULT_LOG_LIMIT if limit is None else limit
         validation.delivery_listing_limit(limit)
-        self._subscriptions.get(queue, subscription_id, caller.project)  # 404 when missing
+        self._subscriptions.get(queue, subscription_id, project)  # 404 when missing
         after: int | None = None
         if marker is not None:
             try:
                 after = int(marker)
             except ValueError:
                 return base.Page([], None)  # a marker we never gave: nothing after it
-        return self._deliveries.dead_letters(queue, caller.project, subscription_id, after, limit)
+        return self._deliveries.dead_letters(queue, project, subscription_id, after, limit)
 
     def _check(self, found: dict[str, Any], *, creating: bool = False) -> None:
         """The fields a subscription document gives are valid (the original's messages). A

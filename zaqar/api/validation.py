@@ -13,10 +13,11 @@ from zaqar.api.errors import (
     InvalidFlavorName,
     InvalidPoolName,
     InvalidQueueName,
+    InvalidTopicName,
     ValidationFailed,
 )
 from zaqar.conf import transport as limits_opts
-from zaqar.core import retry
+from zaqar.core import retry, spaces
 
 QUEUE_NAME = re.compile(r"[a-zA-Z0-9_\-.]+")
 QUEUE_NAME_MAX = 64
@@ -67,13 +68,18 @@ class Limits:
         return cls(**values)
 
 
-def queue_identification(name: str, project: str | None) -> None:
+def queue_identification(
+    name: str, project: str | None, space: spaces.Space = spaces.QUEUES
+) -> None:
+    """``name`` can name a channel of ``space`` (a queue or a topic) of ``project``. A
+    topic's project is stored with its tag, within the same column: 249 characters."""
     if (
         len(name) > QUEUE_NAME_MAX
         or not QUEUE_NAME.fullmatch(name)
-        or (project is not None and len(project) > PROJECT_ID_MAX)
+        or (project is not None and len(project) > PROJECT_ID_MAX - len(space.tag))
     ):
-        raise InvalidQueueName("The format of the submitted queue name or project id is not valid.")
+        error = InvalidTopicName if space is spaces.TOPICS else InvalidQueueName
+        raise error(f"The format of the submitted {space.noun} name or project id is not valid.")
 
 
 def field(document: dict[str, Any], name: str, kind: type, default: Any = _MISSING) -> Any:

@@ -38,7 +38,7 @@ from oslo_config import cfg
 
 from zaqar.conf import notification as notification_opts
 from zaqar.conf import signed_url, transport
-from zaqar.core import retry, signed_urls
+from zaqar.core import retry, signed_urls, spaces
 from zaqar.notification import senders
 from zaqar.storage import base
 
@@ -69,15 +69,17 @@ def confirmation_message(
     project: str | None,
     expires: datetime.datetime,
 ) -> dict[str, Any]:
-    """The body of a confirmation request (the original's keys and words)."""
+    """The body of a confirmation request (the original's keys and words); ``project`` is
+    the subscription's as storage keeps it, which says whether it is a topic's."""
     queue = subscription.queue
-    path = f"/{version}/queues/{queue}/subscriptions/{subscription.id}/confirm"
+    space, project = spaces.of_stored(project)
+    path = f"{space.path(version, queue)}/subscriptions/{subscription.id}/confirm"
     grant = signed_urls.Grant.of([path], ["PUT"], project, expires)
     if kind == SUBSCRIBE:
-        text = f"You have chosen to subscribe to the queue: {queue}"
+        text = f"You have chosen to subscribe to the {space.noun}: {queue}"
     else:
         text = (
-            f"You have unsubscribed successfully to the queue: {queue}, "
+            f"You have unsubscribed successfully to the {space.noun}: {queue}, "
             "you can resubscribe it by using confirmed=True."
         )
     return {

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from oslo_config import cfg
 
 from zaqar.conf import notification as notification_opts
-from zaqar.core import retry
+from zaqar.core import retry, spaces
 from zaqar.notification import senders
 from zaqar.storage import base, errors
 
@@ -340,7 +340,11 @@ class Runner:
     async def _deliver(self, notification: base.Notification) -> None:
         notifier = self._notifier
         message = senders.payload(
-            self.queue, notification.message_id, notification.ttl, notification.body
+            self.queue,
+            notification.message_id,
+            notification.ttl,
+            notification.body,
+            spaces.of_stored(self.project)[0],
         )
         tries = 0
         while True:

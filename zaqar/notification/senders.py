@@ -25,6 +25,7 @@ import aiohttp
 from oslo_config import cfg
 
 from zaqar.conf import notification as notification_opts
+from zaqar.core import spaces
 
 #: What ``post_data`` marks, quotes included, for the message to go in its place.
 MESSAGE_PLACEHOLDER = '"$zaqar_message$"'
@@ -42,16 +43,19 @@ class Outcome:
     error: str | None = None
 
 
-def payload(queue: str, message_id: str, ttl: int, body: Any) -> dict[str, Any]:
+def payload(
+    queue: str, message_id: str, ttl: int, body: Any, space: spaces.Space = spaces.QUEUES
+) -> dict[str, Any]:
     """What a subscriber is sent: the original's keys, plus the message's id and href
-    (the original delivered before storing, so it had neither)."""
+    (the original delivered before storing, so it had neither). A topic's messages name
+    their topic in ``queue_name`` too, and their href is under ``/v2/topics``."""
     return {
         "ttl": ttl,
         "body": body,
         "Message_Type": "Notification",
         "queue_name": queue,
         "message_id": message_id,
-        "href": f"/v2/queues/{queue}/messages/{message_id}",
+        "href": f"{space.path('v2', queue)}/messages/{message_id}",
     }
 
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from zaqar.core import spaces
+
 
 class StorageError(Exception):
     """Base class of every error a storage driver may raise."""
@@ -43,13 +45,16 @@ class DoesNotExist(StorageError):
 
 
 def _project_text(project: str | None) -> str:
-    # Clients and the original service print a missing project as "None".
+    # The caller's project, not a topic's stored one; clients and the original service
+    # print a missing project as "None".
+    project = spaces.of_stored(project)[1]
     return "None" if project is None else project
 
 
 class QueueDoesNotExist(DoesNotExist):
     def __init__(self, name: str, project: str | None) -> None:
-        super().__init__(f"Queue {name} does not exist for project {_project_text(project)}")
+        noun = spaces.of_stored(project)[0].noun.capitalize()  # "Queue", or a topic's
+        super().__init__(f"{noun} {name} does not exist for project {_project_text(project)}")
         self.name = name
         self.project = project
 

@@ -47,6 +47,7 @@ TABLE: dict[type[Exception], Answer] = {
     api_errors.ValidationFailed: Answer(400, "Invalid API request"),
     api_errors.BadRequestBody: Answer(400, "Invalid request body"),
     api_errors.InvalidQueueName: Answer(400, "Invalid queue identification"),
+    api_errors.InvalidTopicName: Answer(400, "Invalid topic identification"),
     api_errors.InvalidPoolName: Answer(400, "Invalid pool name"),
     api_errors.InvalidFlavorName: Answer(400, "Invalid flavor name"),
     api_errors.NotPermitted: Answer(403, "Forbidden"),

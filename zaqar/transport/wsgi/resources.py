@@ -610,3 +610,29 @@ class SubscriptionConfirmation:
         )
         resp.status = falcon.HTTP_204
         resp.location = req.path
+
+
+class OfTopic:
+    """A queue's resource serving a topic's route (``/v2/topics/{topic_name}...``): its
+    responders get the topic as ``queue_name``, and its 503s speak of topics."""
+
+    def __init__(self, resource: Any) -> None:
+        self._resource = resource
+        self.unavailable = {
+            method: text.replace("Queue", "Topic")
+            for method, text in getattr(resource, "unavailable", {}).items()
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._resource, name)
+        if not name.startswith("on_"):
+            return found
+
+        def responder(
+            req: falcon.Request, resp: falcon.Response, topic_name: str | None = None, **fields: Any
+        ) -> None:
+            if topic_name is not None:
+                fields["queue_name"] = topic_name
+            found(req, resp, **fields)
+
+        return responder

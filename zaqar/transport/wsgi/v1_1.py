@@ -17,6 +17,7 @@ import falcon
 from zaqar.api import context
 from zaqar.api.errors import NotFound
 from zaqar.api.service import Operations, Service
+from zaqar.core import spaces
 from zaqar.storage import base
 from zaqar.transport.wsgi import media, resources
 from zaqar.transport.wsgi.views import home_resource, stats_document
@@ -25,16 +26,19 @@ POLICY = context.V1_1
 
 
 class Views:
-    """What v1.1 and v2 show: objects with ``id``, envelopes everywhere, 200 for empty lists."""
+    """What v1.1 and v2 show: objects with ``id``, envelopes everywhere, 200 for empty lists.
+    v2's topics show as its queues do, under ``/v2/topics``."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, space: spaces.Space = spaces.QUEUES) -> None:
         self.prefix = prefix
+        self._collection = space.collection
+        self._noun = space.noun
 
     def queue_path(self, name: str) -> str:
-        return f"{self.prefix}/queues/{name}"
+        return f"{self.prefix}/{self._collection}/{name}"
 
     def message_path(self, queue: str, message_id: str) -> str:
-        return f"{self.prefix}/queues/{queue}/messages/{message_id}"
+        return f"{self.prefix}/{self._collection}/{queue}/messages/{message_id}"
 
     def message(self, queue: str, message: base.Message) -> dict[str, Any]:
         """``id, href, ttl, age, body``, and ``checksum`` when the message has one; the href
@@ -66,7 +70,7 @@ class Views:
                 view["metadata"] = queue.metadata
             queues.append(view)
         links = [{"rel": "next", "href": next_href}] if queues and next_href else []
-        shown: dict[str, Any] = {"queues": queues, "links": links}
+        shown: dict[str, Any] = {self._collection: queues, "links": links}
         if count:  # the original shows a count only when there is one
             shown["count"] = count
         return shown
@@ -90,7 +94,8 @@ class Views:
         if not found:
             # The original's words, ids as a Python list.
             raise NotFound(
-                f"No messages with IDs: {ids!r} found in the queue {queue} for project {project}."
+                f"No messages with IDs: {ids!r} found in the {self._noun} {queue} for project "
+                f"{project}."
             )
         return {"messages": [self.message(queue, m) for m in found]}
 
@@ -207,6 +212,7 @@ def home_document(
     admin: tuple[str, ...] = (),
     subscriptions: bool = False,
     share: bool = False,
+    topics: bool = False,
 ) -> bytes:
     """The JSON-home document of v1.1 or v2 at ``prefix``: the routes this server serves,
     with the ``admin`` resources it serves (``ADMIN_HOME``)."""
@@ -284,8 +290,31 @@ def home_document(
         )
     if subscriptions:
         home["resources"].update(subscriptions_home(base_path))
+    if topics:
+        home["resources"].update(topics_home(prefix, home["resources"]))
     home["resources"].update(admin_home(prefix, admin))
     return json.dumps(home, indent=4).encode("utf-8")
+
+
+#: The queue entries a topic has no counterpart of: claims, and sharing.
+_NOT_OF_TOPICS = ("rel/ping", "rel/queue_share", "claim")
+
+
+def topics_home(prefix: str, queue_entries: dict[str, Any]) -> dict[str, Any]:
+    """v2's topic entries (ours: the original lists none): the queue's, under
+    ``/topics/{topic_name}``, named ``rel/topic...`` (``rel/messages`` is
+    ``rel/topic_messages``)."""
+    entries: dict[str, Any] = {}
+    for name, entry in queue_entries.items():
+        if any(part in name for part in _NOT_OF_TOPICS):
+            continue
+        rel = name.removeprefix("rel/")
+        rel = "topic" + rel.removeprefix("queue") if rel.startswith("queue") else "topic_" + rel
+        text = json.dumps(entry)
+        text = text.replace(f"{prefix}/queues", f"{prefix}/topics")
+        text = text.replace("queue_name", "topic_name")
+        entries["rel/" + rel] = json.loads(text)
+    return entries
 
 
 class Home:
@@ -309,10 +338,12 @@ def queue_routes(
     admin: tuple[str, ...] = (),
     subscriptions: bool = False,
     share: bool = False,
+    topics: bool = False,
 ) -> list[tuple[str, Any]]:
     """The routes v1.1 and v2 share, under ``prefix``; v2's queue also takes PATCH, and v2
     can purge and share queues and has subscriptions. ``admin`` names the admin resources the
-    version serves (its home document lists them)."""
+    version serves, and ``topics`` says whether it serves topics (its home document lists
+    them; v2 adds their routes)."""
     queue = prefix + "/queues/{queue_name}"
     queue_methods = [
         method
@@ -322,7 +353,7 @@ def queue_routes(
     table = [
         (
             prefix + "/",
-            Home(home_document(prefix, queue_methods, purge, admin, subscriptions, share)),
+            Home(home_document(prefix, queue_methods, purge, admin, subscriptions, share, topics)),
         ),
         (prefix + "/ping", resources.Ping(service)),
         (prefix + "/queues", resources.Queues(operations, views)),
@@ -338,15 +369,22 @@ def queue_routes(
     if share:
         table.append((queue + "/share", resources.Share(operations, body)))
     if subscriptions:
-        one = queue + "/subscriptions/{subscription_id}"
-        table += [
-            (queue + "/subscriptions", resources.Subscriptions(operations, body)),
-            (one, resources.Subscription(operations, body)),
-            (one + "/confirm", resources.SubscriptionConfirmation(operations, body)),
-            (one + "/deliveries", resources.SubscriptionDeliveries(operations)),
-            (one + "/dead_letters", resources.SubscriptionDeadLetters(operations)),
-        ]
+        table += subscription_routes(queue, operations, body)
     return table
+
+
+def subscription_routes(
+    channel: str, operations: Operations, body: media.BodyRules
+) -> list[tuple[str, Any]]:
+    """The subscriptions of the queue (or topic) at path template ``channel``."""
+    one = channel + "/subscriptions/{subscription_id}"
+    return [
+        (channel + "/subscriptions", resources.Subscriptions(operations, body)),
+        (one, resources.Subscription(operations, body)),
+        (one + "/confirm", resources.SubscriptionConfirmation(operations, body)),
+        (one + "/deliveries", resources.SubscriptionDeliveries(operations)),
+        (one + "/dead_letters", resources.SubscriptionDeadLetters(operations)),
+    ]
 
 
 PREFIX = "/" + POLICY.version

@@ -3,7 +3,7 @@
 Everything v1.1 does, v2 does the same way (``v1_1.Views`` under ``/v2``), and v2 adds the
 queue's settings (a message posted without ``ttl`` takes the queue's ``_default_message_ttl``,
 and reading a queue shows every setting with its default), changing a queue's metadata with
-a JSON patch, purging a queue, sharing it with pre-signed URLs, and subscriptions.
+a JSON patch, purging a queue, sharing it with pre-signed URLs, subscriptions, and topics.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from zaqar.api import context
 from zaqar.api.service import Service
+from zaqar.core import spaces
 from zaqar.transport.wsgi import admin, media, resources, v1_1
 
 POLICY = context.V2
@@ -19,7 +20,7 @@ PREFIX = "/" + POLICY.version
 
 
 def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
-    return v1_1.queue_routes(
+    queues = v1_1.queue_routes(
         PREFIX,
         service,
         service.under(POLICY),
@@ -30,7 +31,27 @@ def routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
         admin=served_admin(service),
         subscriptions=True,
         share=True,
+        topics=True,
     )
+    return queues + topic_routes(service, body)
+
+
+def topic_routes(service: Service, body: media.BodyRules) -> list[tuple[str, Any]]:
+    """Topics: v2's queues in a name space of their own (``zaqar.core.spaces``), served by
+    the queue's resources, without claims (a topic's subscribers get every message)."""
+    operations = service.under(POLICY, spaces.TOPICS)
+    views = v1_1.Views(PREFIX, spaces.TOPICS)
+    topic = PREFIX + "/topics/{topic_name}"
+    table = [
+        (PREFIX + "/topics", resources.Queues(operations, views)),
+        (topic, resources.PatchableQueueDocument(operations, body)),
+        (topic + "/stats", resources.Stats(operations, views)),
+        (topic + "/purge", resources.Purge(operations, body)),
+        (topic + "/messages", resources.MessagesWithPop(operations, views, body)),
+        (topic + "/messages/{message_id}", resources.Message(operations, views)),
+        *v1_1.subscription_routes(topic, operations, body),
+    ]
+    return [(path, resources.OfTopic(resource)) for path, resource in table]
 
 
 def served_admin(service: Service) -> tuple[str, ...]:
