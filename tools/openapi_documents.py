@@ -542,6 +542,22 @@ def _subscriptions(version: Version) -> JSON:
                 "subscriber refused for good, or whose message expired first.",
             )
         },
+        one + "/dead_letters/replay": {
+            "post": version.operation(
+                "replayDeadLetters",
+                "Deliver the subscription's dead letters again",
+                "subscriptions",
+                {"202": answer("Asked for: the notifier delivers them.", schema("Replaying"))},
+                ("QueueName", "SubscriptionId"),
+                ("404", "413"),
+                "Ours, not the original's: the dead letters named by message id (all without "
+                "a body) are delivered again on the subscription's retry policy, even when "
+                "their message has expired since. Each one delivered leaves the dead letters; "
+                "one that fails again stays, with its new attempts and reason. replaying is "
+                "how many dead letters the request named.",
+                body(schema("Replay"), required=False),
+            )
+        },
     }
 
 
@@ -1230,12 +1246,25 @@ def _subscription_schemas() -> JSON:
                             "attempts": _INTEGER,
                             "reason": _STRING,
                             "failed": _TIME,
+                            "replay": _BOOLEAN,
                         }
                     )
                 ),
                 "links": schema("Links"),
             }
         ),
+        "Replay": {
+            "type": "object",
+            "properties": {
+                "message_ids": array(
+                    _STRING,
+                    minItems=1,
+                    maxItems=100,
+                    description="The dead letters to replay, by message id; all without.",
+                )
+            },
+        },
+        "Replaying": closed({"replaying": {"type": "integer", "minimum": 0}}),
         "Confirmation": {
             "type": "object",
             "required": ["confirmed"],

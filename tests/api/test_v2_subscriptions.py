@@ -279,6 +279,39 @@ def test_the_delivery_log_of_a_missing_subscription_is_404_and_limits_are_checke
     assert odd.json == {"dead_letters": [], "links": []}
 
 
+def test_dead_letters_are_asked_to_be_replayed_by_message_id_or_all(api: Api, clock: Clock) -> None:
+    sid = subscribe(api)
+    deliveries = api.boot.storage.delivery_controller
+    assert deliveries.acquire("q", PROJECT, sid, "n1", 30) is not None
+    letters = [
+        base.DeadLetter(m, f"{m:032x}", 300, {"m": m}, clock.now, 4, "HTTP 503", clock.now)
+        for m in (1, 2, 3)
+    ]
+    assert deliveries.checkpoint("q", PROJECT, sid, "n1", cursor=3, dead=letters)
+    replay = subscriptions() + f"/{sid}/dead_letters/replay"
+
+    named = api.post(replay, json={"message_ids": [f"{2:032x}", "unknown"]})
+    assert named.status_code == 202, named.text
+    assert named.json == {"replaying": 1}
+    shown = api.get(subscriptions() + f"/{sid}/dead_letters").json["dead_letters"]
+    assert [letter["replay"] for letter in shown] == [False, True, False]
+    everything = api.post(replay)
+    assert (everything.status_code, everything.json) == (202, {"replaying": 3})
+    assert api.post(replay, json={}).json == {"replaying": 3}
+    assert len(deliveries.replays("q", PROJECT, sid, 10)) == 3
+
+    wrong = "message_ids must be a list of 1 to 100 message ids."
+    for body in ({"message_ids": []}, {"message_ids": "abc"}, {"message_ids": [1]}):
+        assert_error(api.post(replay, json=body), 400, "Invalid API request", wrong)
+    too_many = {"message_ids": [f"{n:032x}" for n in range(101)]}
+    assert_error(api.post(replay, json=too_many), 400, "Invalid API request", wrong)
+    assert api.post(replay, json=[1]).status_code == 400
+    missing = api.post(subscriptions() + f"/{'0' * 32}/dead_letters/replay")
+    assert missing.status_code == 404, missing.text
+    # Another project can replay none of it.
+    assert api.post(replay, project="another").status_code == 404
+
+
 def test_a_new_subscription_answers_its_signing_secret_once(api: Api) -> None:
     made = api.post(subscriptions(), json={"subscriber": HOOK})
     assert made.status_code == 201, made.text

@@ -243,6 +243,50 @@ def test_a_subscription_hears_only_of_messages_posted_after_it(
     assert sorted(seen["fast"].ids()) == sorted(later)
 
 
+def test_replayed_dead_letters_are_delivered_again_and_leave_the_dead_letters(
+    storage: base.DataDriver, notifier: Running
+) -> None:
+    """An operator replays what a dead subscriber missed once it is back (here: once the
+    subscription names a live receiver), some by message id, then the rest; one replayed
+    while still refused is a dead letter again."""
+    dead_hook = f"http://127.0.0.1:{closed_port()}/hook"
+    with endpoints() as (url, seen):
+        subscription = _subscribe(storage, "q", dead_hook, {"_retry_policy": QUICK_DEATH})
+        ids = _post(storage, "q", 5)
+        _eventually(lambda: len(_dead(storage, "q", subscription)) == 5, 40, "all dead")
+        deliveries = storage.delivery_controller
+
+        # Replayed while the receiver is still down: dead again, with new attempts.
+        assert deliveries.replay("q", "p", subscription, [ids[4]]) == 1
+        _eventually(
+            lambda: (
+                deliveries.attempts("q", "p", subscription, limit=1)[0].message_id == ids[4]
+                and not _dead(storage, "q", subscription)[-1].replay
+            ),
+            40,
+            "dead again",
+        )
+        assert len(_dead(storage, "q", subscription)) == 5
+
+        storage.subscription_controller.update("q", subscription, "p", subscriber=f"{url}/fast")
+        time.sleep(0.3)  # the runner takes the new receiver at the next walk
+        assert deliveries.replay("q", "p", subscription, ids[:2]) == 2
+        _eventually(lambda: sorted(seen["fast"].ids()) == sorted(ids[:2]), 20, "two replayed")
+        _eventually(
+            lambda: [d.message_id for d in _dead(storage, "q", subscription)] == ids[2:],
+            20,
+            "two gone from the dead letters",
+        )
+        assert deliveries.replay("q", "p", subscription) == 3
+        _eventually(lambda: sorted(seen["fast"].ids()) == sorted(ids), 20, "all replayed")
+        _eventually(lambda: not _dead(storage, "q", subscription), 20, "no dead letter left")
+        assert deliveries.replays("q", "p", subscription, 10) == []
+    assert notifier.notifier.metrics.replayed == 5
+    replayed = next(body for body in seen["fast"].received if body["message_id"] == ids[0])
+    assert replayed["body"] == {"n": 0}
+    assert replayed["href"] == f"/v2/queues/q/messages/{ids[0]}"
+
+
 def test_an_unconfirmed_subscription_gets_nothing_when_confirmation_is_required(
     tmp_path: Path,
 ) -> None:

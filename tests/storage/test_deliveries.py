@@ -5,6 +5,8 @@ contract (``base.DeliveryController``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from zaqar.storage import base
@@ -199,6 +201,68 @@ def test_dead_letters_are_listed_in_marker_order_and_replaced_by_marker(
     rest = deliveries.dead_letters("q", None, subscription, marker=5, limit=2)
     assert rest.items == [letter(7, "HTTP 503")]
     assert deliveries.dead_letters("q", None, subscription, marker=7).items == []
+
+
+def _letter(marker: int, reason: str = "HTTP 503", attempts: int = 4) -> base.DeadLetter:
+    return base.DeadLetter(
+        marker=marker,
+        message_id=f"{marker:032x}",
+        ttl=300,
+        body={"m": marker},
+        posted=1000.0,
+        attempts=attempts,
+        reason=reason,
+        failed=1100.0,
+    )
+
+
+def test_dead_letters_asked_for_again_are_replayed_until_delivered_or_given_up_again(
+    driver: base.DataDriver, deliveries: base.DeliveryController
+) -> None:
+    subscription = _subscribe(driver, "q", project="p")
+    assert deliveries.acquire("q", "p", subscription, "n1", 30) is not None
+    dead = [_letter(m) for m in (3, 5, 7)]
+    assert deliveries.checkpoint("q", "p", subscription, "n1", cursor=7, dead=dead)
+    assert deliveries.replays("q", "p", subscription, 10) == []
+
+    # By message id, then all of them; flagged in the listing too.
+    assert deliveries.replay("q", "p", subscription, [_letter(5).message_id, "f" * 32]) == 1
+    assert deliveries.replays("q", "p", subscription, 10) == [replace(dead[1], replay=True)]
+    listed = deliveries.dead_letters("q", "p", subscription).items
+    assert [letter.replay for letter in listed] == [False, True, False]
+    assert deliveries.replay("q", "p", subscription) == 3
+    assert deliveries.replays("q", "p", subscription, 2) == [
+        replace(letter, replay=True) for letter in dead[:2]
+    ]
+
+    # Delivered on replay: gone. Given up again: a dead letter again, not to be replayed.
+    again = _letter(7, "timed out", attempts=9)
+    assert deliveries.checkpoint("q", "p", subscription, "n1", cursor=7, dead=[again], replayed=[5])
+    assert deliveries.dead_letters("q", "p", subscription).items == [
+        replace(dead[0], replay=True),
+        again,
+    ]
+    assert deliveries.replays("q", "p", subscription, 10) == [replace(dead[0], replay=True)]
+    # A notifier without the lease changes nothing.
+    assert not deliveries.checkpoint("q", "p", subscription, "n2", cursor=7, replayed=[3])
+    assert len(deliveries.replays("q", "p", subscription, 10)) == 1
+
+
+def test_a_replay_is_only_asked_for_through_its_own_queue_and_project(
+    driver: base.DataDriver, deliveries: base.DeliveryController
+) -> None:
+    subscription = _subscribe(driver, "q", project="p")
+    assert deliveries.acquire("q", "p", subscription, "n1", 30) is not None
+    assert deliveries.checkpoint("q", "p", subscription, "n1", cursor=3, dead=[_letter(3)])
+    assert deliveries.replay("q", "other", subscription) == 0
+    assert deliveries.replay("other", "p", subscription) == 0
+    assert deliveries.replay("q", "p", "not-an-id") == 0
+    assert deliveries.replay("q", "p", subscription, []) == 0
+    assert deliveries.replays("q", "other", subscription, 10) == []
+    assert deliveries.replays("q", "p", subscription, 10) == []
+    driver.subscription_controller.delete("q", subscription, "p")
+    assert deliveries.replay("q", "p", subscription) == 0
+    assert deliveries.replays("q", "p", subscription, 10) == []
 
 
 def test_unsubscribing_forgets_the_log_and_the_dead_letters(

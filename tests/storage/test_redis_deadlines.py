@@ -80,8 +80,8 @@ def data(server: RedisProcess, client: redis.Redis) -> Iterator[driver.DataDrive
 def test_every_script_that_changes_data_is_guarded() -> None:
     assert set(SCRIPTS) - set(GUARDED) == READING
     # Four index scripts became one (INDEX); SWAP_METADATA and _FLAVOR (flavors) came, five
-    # that change subscriptions and three of push delivery (leases and checkpoints).
-    assert len(GUARDED) == 29
+    # that change subscriptions and four of push delivery (leases, checkpoints, replays).
+    assert len(GUARDED) == 30
 
 
 @pytest.mark.parametrize("name", sorted(GUARDED))

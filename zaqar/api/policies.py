@@ -66,6 +66,12 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
         "GET",
         _SUBSCRIPTION + "/dead_letters",
     ),
+    (
+        "subscription:replay",
+        "Deliver a subscription's dead letters again.",
+        "POST",
+        _SUBSCRIPTION + "/dead_letters/replay",
+    ),
     ("flavors:get_all", "List flavors.", "GET", "/v2/flavors"),
     ("flavors:get", "Read a flavor.", "GET", "/v2/flavors/{flavor_name}"),
 )

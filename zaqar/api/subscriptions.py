@@ -30,6 +30,8 @@ MIN_SUBSCRIPTION_TTL = 60
 DEFAULT_LIMIT = 10
 #: Delivery attempts and dead letters on a page when the request does not say.
 DEFAULT_LOG_LIMIT = 20
+#: Dead letters one replay request may name, a listed page of them (naming none replays all).
+MAX_REPLAYED_IDS = validation.MAX_DELIVERIES_PER_PAGE
 #: What ``PATCH`` may change; other keys are ignored, as the original does.
 CHANGEABLE = ("subscriber", "ttl", "options")
 
@@ -196,6 +198,28 @@ class Subscriptions(Bound):
             except ValueError:
                 return base.Page([], None)  # a marker we never gave: nothing after it
         return self._deliveries.dead_letters(queue, project, subscription_id, after, limit)
+
+    def replay(
+        self, queue: str, subscription_id: str, document: Document | None, *, caller: Caller
+    ) -> int:
+        """Ask for the subscription's dead letters to be delivered again: those of
+        ``{"message_ids": [...]}``, or all of them (no body, or no ``message_ids``); how
+        many dead letters that names. The subscription's notifier delivers them."""
+        project = self._enter("subscription:replay", caller, queue)
+        message_ids = None
+        if document is not None:
+            message_ids = _object(document()).get("message_ids")
+        if message_ids is not None:
+            if (
+                not isinstance(message_ids, builtins.list)
+                or not 0 < len(message_ids) <= MAX_REPLAYED_IDS
+                or not all(isinstance(one, str) for one in message_ids)
+            ):
+                raise ValidationFailed(
+                    f"message_ids must be a list of 1 to {MAX_REPLAYED_IDS} message ids."
+                )
+        self._subscriptions.get(queue, subscription_id, project)  # 404 when missing
+        return self._deliveries.replay(queue, project, subscription_id, message_ids)
 
     def _check(self, found: dict[str, Any], *, creating: bool = False) -> None:
         """The fields a subscription document gives are valid (the original's messages). A

@@ -16,6 +16,12 @@ the runner stores its progress: the cursor moves up to the last notification bef
 all are done, with the attempts of the delivery log and the new dead letters. A notifier that
 dies loses its leases when they lapse; the next holder resumes at the cursor, so what was
 delivered after the last checkpoint is delivered again (never less than once).
+
+Dead letters an operator asks to be replayed (``DeliveryController.replay``) are read after
+each checkpoint and delivered like the backlog, on the same retry policy, even when their
+message has expired since: the operator asked for them. A checkpoint removes each one
+delivered, or stores it as a dead letter again; until then it stays asked for, so a replay
+cut short by a crash is replayed again by the next holder.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ T = TypeVar("T")
 
 #: Notifications read from a backlog per call.
 BACKLOG_BATCH = 100
+#: Dead letters to replay read at once (after each checkpoint).
+REPLAY_BATCH = 100
 #: Subscriptions listed per call while walking a queue's.
 SUBSCRIPTION_PAGE = 100
 
@@ -59,6 +67,8 @@ class Metrics:
     dead: int = 0
     #: Notifications not delivered because their subscription was unconfirmed.
     skipped: int = 0
+    #: Dead letters delivered on a replay.
+    replayed: int = 0
     #: Seconds spent in delivered tries, summed.
     delivery_seconds: float = 0.0
 
@@ -194,6 +204,11 @@ class Runner:
         self._done: set[int] = set()
         self._attempts: list[base.Attempt] = []
         self._dead: list[base.DeadLetter] = []
+        # Replays: the markers under way or settled since the last checkpoint (not read
+        # again), those delivered, and those settled (delivered or dead again).
+        self._replaying: set[int] = set()
+        self._replayed: list[int] = []
+        self._settled: list[int] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.task = asyncio.create_task(self._run(), name=f"notify {queue}/{subscription.id}")
 
@@ -232,6 +247,7 @@ class Runner:
                     if not await self._checkpoint():
                         held = False
                         return
+                    await self._read_replays()
                 if now >= renew_at:
                     renew_at = now + group.lease_seconds / 3
                     if await self._acquire() is None:
@@ -297,6 +313,23 @@ class Runner:
         if len(batch) == min(BACKLOG_BATCH, room):
             self._wake.set()  # more may be waiting: read on at once
 
+    async def _read_replays(self) -> None:
+        if self._notifier.group.require_confirmation and not await self._confirmed():
+            return
+        letters = await self._notifier.call(
+            self._deliveries.replays, self.queue, self.project, self.subscription.id, REPLAY_BATCH
+        )
+        for letter in letters:
+            if letter.marker in self._replaying:
+                continue
+            self._replaying.add(letter.marker)
+            notification = base.Notification(
+                letter.marker, letter.message_id, letter.ttl, letter.body, letter.posted
+            )
+            task = asyncio.create_task(self._deliver(notification, replay=True))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def _confirmed(self) -> bool:
         """Whether the subscription is confirmed now (read again: it may just have been)."""
         if self.subscription.confirmed:
@@ -316,8 +349,13 @@ class Runner:
             marker = self._order.popleft()
             self._done.discard(marker)
             self._cursor = marker
-        attempts, dead = self._attempts, self._dead
-        self._attempts, self._dead = [], []
+        attempts, dead, replayed, settled = (
+            self._attempts,
+            self._dead,
+            self._replayed,
+            self._settled,
+        )
+        self._attempts, self._dead, self._replayed, self._settled = [], [], [], []
         try:
             kept = await self._notifier.call(
                 self._deliveries.checkpoint,
@@ -328,16 +366,21 @@ class Runner:
                 cursor=self._cursor,
                 attempts=attempts,
                 dead=dead,
+                replayed=replayed,
             )
         except errors.StorageError:
             # Stored with the next checkpoint instead.
             self._attempts, self._dead = attempts + self._attempts, dead + self._dead
+            self._replayed, self._settled = replayed + self._replayed, settled + self._settled
             raise
+        if kept:
+            self._replaying.difference_update(settled)
         return bool(kept)
 
     # -- one notification --------------------------------------------------------------
 
-    async def _deliver(self, notification: base.Notification) -> None:
+    async def _deliver(self, notification: base.Notification, replay: bool = False) -> None:
+        """Deliver one notification of the backlog, or one dead letter again (``replay``)."""
         notifier = self._notifier
         message = senders.payload(
             self.queue,
@@ -353,7 +396,7 @@ class Runner:
             pauses = retry.pauses(retry.chosen(options.get("_retry_policy"), self.queue_policy))
             tries += 1
             at = notifier.clock()
-            if notification.posted + notification.ttl <= at:
+            if not replay and notification.posted + notification.ttl <= at:
                 self._give_up(notification, tries - 1, "the message expired before delivery")
                 break
             sender = notifier.sender(subscription.subscriber)
@@ -373,6 +416,9 @@ class Runner:
                 notifier.metrics.delivered += 1
                 notifier.metrics.delivery_seconds += latency
                 self._log(notification, tries, at, "delivered", outcome, latency, None)
+                if replay:
+                    notifier.metrics.replayed += 1
+                    self._replayed.append(notification.marker)
                 break
             if outcome.retryable and tries <= len(pauses):
                 pause = pauses[tries - 1]
@@ -383,6 +429,9 @@ class Runner:
             self._log(notification, tries, at, "dead", outcome, latency, None)
             self._give_up(notification, tries, outcome.error or "refused")
             break
+        if replay:
+            self._settled.append(notification.marker)
+            return
         self._done.add(notification.marker)
         if len(self._order) >= notifier.group.max_pending_per_subscriber:
             self._wake.set()

@@ -423,6 +423,8 @@ class DeadLetter:
     reason: str
     #: When it was given up (UNIX seconds).
     failed: float
+    #: Asked to be delivered again (``DeliveryController.replay``), and not yet.
+    replay: bool = False
 
 
 class DeliveryController(abc.ABC):
@@ -469,10 +471,13 @@ class DeliveryController(abc.ABC):
         cursor: int,
         attempts: Sequence[Attempt] = (),
         dead: Sequence[DeadLetter] = (),
+        replayed: Sequence[int] = (),
     ) -> bool:
         """Under ``owner``'s lease: move the cursor up to ``cursor`` (never down), add the
         attempts to the delivery log (which keeps the newest ``LOG_LENGTH``) and the dead
-        letters, and drop the notifications every subscription of the queue has passed.
+        letters (each replacing the one of its marker, which is then no longer asked to be
+        replayed), remove the dead letters of the markers ``replayed`` (delivered on a
+        replay), and drop the notifications every subscription of the queue has passed.
 
         False, with nothing stored, when ``owner`` no longer holds the lease.
         """
@@ -498,6 +503,25 @@ class DeliveryController(abc.ABC):
     ) -> Page[DeadLetter]:
         """The subscription's dead letters in marker order, after ``marker``; the page's
         marker is the last one's, as text."""
+
+    @abc.abstractmethod
+    def replay(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        message_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Ask for the subscription's dead letters of ``message_ids`` (all of them when
+        None) to be delivered again; how many dead letters that names. The subscription's
+        notifier delivers them (``replays``) and removes each one delivered at a
+        checkpoint (``replayed``); one that fails again is a dead letter again."""
+
+    @abc.abstractmethod
+    def replays(
+        self, queue: str, project: str | None, subscription_id: str, limit: int
+    ) -> builtins.list[DeadLetter]:
+        """The subscription's dead letters asked to be delivered again, in marker order."""
 
 
 #: Attempts the delivery log keeps per subscription.

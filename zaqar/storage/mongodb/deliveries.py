@@ -112,6 +112,7 @@ class DeliveryController(base.DeliveryController):
         cursor: int,
         attempts: Sequence[base.Attempt] = (),
         dead: Sequence[base.DeadLetter] = (),
+        replayed: Sequence[int] = (),
     ) -> bool:
         if not is_id(subscription_id):
             return False
@@ -145,8 +146,14 @@ class DeliveryController(base.DeliveryController):
                 self._store.call(
                     log.delete_many, {"s": subscription_id, "_id": {"$lt": kept[0]["_id"]}}
                 )
+        if replayed:
+            self._store.call(
+                self._layout.dead_letters.delete_many,
+                {"_id": {"$in": [f"{subscription_id}/{marker}" for marker in replayed]}},
+            )
         for letter in dead:
-            record = {**key, **asdict(letter), "m": letter.marker, "x": purge}
+            # Given up (again) now: no longer to be replayed.
+            record = {**key, **asdict(letter), "m": letter.marker, "x": purge, "replay": False}
             record["body"] = documents.dumps(letter.body)
             self._store.call(
                 self._layout.dead_letters.replace_one,
@@ -207,12 +214,43 @@ class DeliveryController(base.DeliveryController):
         if marker is not None:
             query["m"] = {"$gt": marker}
         found = self._store.find(self._layout.dead_letters, query, sort=[("m", 1)], limit=limit)
-        items = []
-        for doc in found:
-            fields = _fields(doc, base.DeadLetter)
-            fields["body"] = documents.loads(fields["body"])
-            items.append(base.DeadLetter(**fields))
+        items = [_dead_letter(doc) for doc in found]
         return base.Page(items, str(items[-1].marker) if items else None)
+
+    def replay(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        message_ids: Sequence[str] | None = None,
+    ) -> int:
+        if not is_id(subscription_id) or message_ids == []:
+            return 0
+        chosen = self._subscription(queue, project, subscription_id)
+        if not self._store.find(self._layout.subscriptions, chosen, {"_id": 1}, limit=1):
+            return 0
+        query: Document = {"s": subscription_id, **message_key(queue, project)}
+        if message_ids is not None:
+            query["message_id"] = {"$in": list(message_ids)}
+        done = self._store.call(
+            self._layout.dead_letters.update_many, query, {"$set": {"replay": True}}
+        )
+        return int(done.matched_count)
+
+    def replays(
+        self, queue: str, project: str | None, subscription_id: str, limit: int
+    ) -> builtins.list[base.DeadLetter]:
+        if not is_id(subscription_id) or limit <= 0:
+            return []
+        query = {"s": subscription_id, **message_key(queue, project), "replay": True}
+        found = self._store.find(self._layout.dead_letters, query, sort=[("m", 1)], limit=limit)
+        return [_dead_letter(doc) for doc in found]
+
+
+def _dead_letter(doc: Document) -> base.DeadLetter:
+    fields = {name: doc[name] for name in base.DeadLetter.__dataclass_fields__ if name in doc}
+    fields["body"] = documents.loads(fields["body"])
+    return base.DeadLetter(**fields)
 
 
 def _fields(doc: Document, kind: Any) -> dict[str, Any]:

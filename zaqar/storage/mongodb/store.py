@@ -339,6 +339,7 @@ class MessageLayout:
         _index(self.outbox, "queue_marker", [("p", 1), ("q", 1), ("k", 1)], unique=True)
         _index(self.delivery_log, "subscription", [("s", 1), ("_id", 1)])
         _index(self.dead_letters, "subscription_marker", [("s", 1), ("m", 1)])
+        _index(self.dead_letters, "subscription_replay", [("s", 1), ("replay", 1), ("m", 1)])
         for collection in (self.outbox, self.delivery_log, self.dead_letters):
             _index(collection, "purge", [("x", 1)], expireAfterSeconds=0)
 

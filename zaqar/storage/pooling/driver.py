@@ -804,12 +804,20 @@ class DeliveryController(base.DeliveryController):
         cursor: int,
         attempts: Sequence[base.Attempt] = (),
         dead: Sequence[base.DeadLetter] = (),
+        replayed: Sequence[int] = (),
     ) -> bool:
         return self._pooled.route(
             project,
             queue,
             lambda driver: driver.delivery_controller.checkpoint(
-                queue, project, subscription_id, owner, cursor=cursor, attempts=attempts, dead=dead
+                queue,
+                project,
+                subscription_id,
+                owner,
+                cursor=cursor,
+                attempts=attempts,
+                dead=dead,
+                replayed=replayed,
             ),
             lambda: False,
             writes=True,
@@ -853,4 +861,33 @@ class DeliveryController(base.DeliveryController):
                 queue, project, subscription_id, marker, limit
             ),
             lambda: base.Page([], None),
+        )
+
+    def replay(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        message_ids: Sequence[str] | None = None,
+    ) -> int:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.replay(
+                queue, project, subscription_id, message_ids
+            ),
+            lambda: 0,
+            writes=True,
+        )
+
+    def replays(
+        self, queue: str, project: str | None, subscription_id: str, limit: int
+    ) -> builtins.list[base.DeadLetter]:
+        return self._pooled.route(
+            project,
+            queue,
+            lambda driver: driver.delivery_controller.replays(
+                queue, project, subscription_id, limit
+            ),
+            list,
         )

@@ -8,7 +8,7 @@ import builtins
 import json
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from zaqar.core import documents
@@ -84,13 +84,16 @@ class DeliveryController(base.DeliveryController):
         cursor: int,
         attempts: Sequence[base.Attempt] = (),
         dead: Sequence[base.DeadLetter] = (),
+        replayed: Sequence[int] = (),
     ) -> bool:
         if not is_id(subscription_id):
             return False
-        args: list[object] = [subscription_id, owner, cursor, len(attempts)]
+        args: list[object] = [subscription_id, owner, cursor, len(attempts), len(replayed)]
         args += [json.dumps(asdict(attempt)) for attempt in attempts]
+        args += list(replayed)
         for letter in dead:
-            args += [letter.marker, json.dumps(asdict(letter))]
+            # The flag lives in the ``:replay`` set; a letter given up now has none.
+            args += [letter.marker, json.dumps(asdict(letter) | {"replay": False})]
         done = self._store.change_subscriptions(
             scripts.CHECKPOINT,
             self._store.queue_keys(queue, project),
@@ -132,12 +135,60 @@ class DeliveryController(base.DeliveryController):
     ) -> base.Page[base.DeadLetter]:
         if not is_id(subscription_id) or limit <= 0:
             return base.Page([], None)
-        key = self._store.queue_keys(queue, project).subscription(subscription_id) + ":dead"
+        key = self._store.queue_keys(queue, project).subscription(subscription_id)
         low = "-inf" if marker is None else f"({marker}"
         with self._store.talking() as client:
-            found: Any = client.zrangebyscore(key, low, "+inf", start=0, num=limit)
-        items = [base.DeadLetter(**json.loads(text)) for text in found]
-        return base.Page(items, str(items[-1].marker) if items else None)
+            found: Any = client.zrangebyscore(key + ":dead", low, "+inf", start=0, num=limit)
+            letters = [base.DeadLetter(**json.loads(text)) for text in found]
+            if not letters:
+                return base.Page([], None)
+            asked: Any = client.zrangebyscore(
+                key + ":replay", letters[0].marker, letters[-1].marker
+            )
+        replaying = {int(_text(marker)) for marker in asked}
+        items = [replace(letter, replay=letter.marker in replaying) for letter in letters]
+        return base.Page(items, str(items[-1].marker))
+
+    def replay(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        message_ids: Sequence[str] | None = None,
+    ) -> int:
+        if not is_id(subscription_id) or message_ids == []:
+            return 0
+        named = [] if message_ids is None else list(message_ids)
+        count = self._store.change_subscriptions(
+            scripts.REPLAY,
+            self._store.queue_keys(queue, project),
+            self._store.clock(),
+            subscription_id,
+            *named,
+            doubt="Dead letters may or may not have been asked to be replayed.",
+        )
+        return int(count)
+
+    def replays(
+        self, queue: str, project: str | None, subscription_id: str, limit: int
+    ) -> builtins.list[base.DeadLetter]:
+        if not is_id(subscription_id) or limit <= 0:
+            return []
+        key = self._store.queue_keys(queue, project).subscription(subscription_id)
+        with self._store.talking() as client:
+            markers: Any = client.zrange(key + ":replay", 0, limit - 1)
+            if not markers:
+                return []
+            with client.pipeline(transaction=False) as pipe:
+                for marker in markers:
+                    pipe.zrangebyscore(key + ":dead", _text(marker), _text(marker))
+                found: Any = pipe.execute()
+        # A marker whose letter went meanwhile (delivered, unsubscribed) has none.
+        return [
+            base.DeadLetter(**(json.loads(letters[0]) | {"replay": True}))
+            for letters in found
+            if letters
+        ]
 
 
 _LEASE_DOUBT = "A delivery lease or cursor may or may not have changed."

@@ -195,7 +195,8 @@ DELETE_QUEUE = (
     + _COMMON
     + """
 for _, sid in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
-  redis.call('DEL', ARGV[4] .. sid, ARGV[4] .. sid .. ':log', ARGV[4] .. sid .. ':dead')
+  local k = ARGV[4] .. sid
+  redis.call('DEL', k, k .. ':log', k .. ':dead', k .. ':replay')
 end
 redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9])
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
@@ -524,7 +525,8 @@ local function unsubscribe(id)
   if subscriber and redis.call('HGET', KEYS[3], subscriber) == id then
     redis.call('HDEL', KEYS[3], subscriber)
   end
-  redis.call('DEL', ARGV[2] .. id, ARGV[2] .. id .. ':log', ARGV[2] .. id .. ':dead')
+  local k = ARGV[2] .. id
+  redis.call('DEL', k, k .. ':log', k .. ':dead', k .. ':replay')
   redis.call('ZREM', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
 end
@@ -673,7 +675,8 @@ DELETE_SUBSCRIPTIONS = (
     + """
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, id in ipairs(ids) do
-  redis.call('DEL', ARGV[2] .. id, ARGV[2] .. id .. ':log', ARGV[2] .. id .. ':dead')
+  local k = ARGV[2] .. id
+  redis.call('DEL', k, k .. ':log', k .. ':dead', k .. ':replay')
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
 return #ids
@@ -704,9 +707,11 @@ return cursor
 """
 )
 
-# ARGV[3] id, ARGV[4] owner, ARGV[5] cursor, ARGV[6] how many attempts follow, then the
-# attempts' JSON (oldest first), then (marker, JSON) of each dead letter. Returns 1, or 0
-# (nothing changed) when the owner does not hold the lease.
+# ARGV[3] id, ARGV[4] owner, ARGV[5] cursor, ARGV[6] how many attempts follow and ARGV[7]
+# how many replayed markers, then the attempts' JSON (oldest first), the replayed markers
+# (their dead letters go), then (marker, JSON) of each dead letter, which replaces the one of
+# its marker and is no longer to be replayed. Returns 1, or 0 (nothing changed) when the
+# owner does not hold the lease.
 CHECKPOINT = (
     GUARD
     + _SUBSCRIPTIONS
@@ -719,16 +724,23 @@ if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'k') or '0') then
 end
 local life = redis.call('PTTL', key)
 local count = tonumber(ARGV[6])
+local replayed = tonumber(ARGV[7])
 if count > 0 then
   local log = key .. ':log'
-  for i = 7, 6 + count do redis.call('LPUSH', log, ARGV[i]) end
+  for i = 8, 7 + count do redis.call('LPUSH', log, ARGV[i]) end
   redis.call('LTRIM', log, 0, LOG_LENGTH - 1)
   if life > 0 then redis.call('PEXPIRE', log, life) end
 end
 local dead = key .. ':dead'
-for i = 7 + count, #ARGV - 2, 2 do
+local replay = key .. ':replay'
+for i = 8 + count, 7 + count + replayed do
+  redis.call('ZREMRANGEBYSCORE', dead, ARGV[i], ARGV[i])
+  redis.call('ZREM', replay, ARGV[i])
+end
+for i = 8 + count + replayed, #ARGV - 2, 2 do
   redis.call('ZREMRANGEBYSCORE', dead, ARGV[i], ARGV[i])
   redis.call('ZADD', dead, ARGV[i], ARGV[i + 1])
+  redis.call('ZREM', replay, ARGV[i])
   if life > 0 then redis.call('PEXPIRE', dead, life) end
 end
 -- Drop the notifications every live subscription has passed.
@@ -742,6 +754,35 @@ for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 if lowest and lowest > 0 then redis.call('XTRIM', KEYS[5], 'MINID', '0-' .. (lowest + 1)) end
 return 1
+"""
+)
+
+# ARGV[3] id, then the message ids whose dead letters are to be replayed (none: all of
+# them). Returns how many dead letters that names (0 when the subscription is gone).
+REPLAY = (
+    GUARD
+    + _SUBSCRIPTIONS
+    + """
+if not read(ARGV[3]) then return 0 end
+local key = ARGV[2] .. ARGV[3]
+local wanted = nil
+if #ARGV > 4 then
+  wanted = {}
+  for i = 4, #ARGV - 1 do wanted[ARGV[i]] = true end
+end
+local replay = key .. ':replay'
+local count = 0
+local letters = redis.call('ZRANGE', key .. ':dead', 0, -1, 'WITHSCORES')
+for i = 1, #letters, 2 do
+  -- The score is the marker, as text.
+  if wanted == nil or wanted[cjson.decode(letters[i])['message_id']] then
+    redis.call('ZADD', replay, letters[i + 1], letters[i + 1])
+    count = count + 1
+  end
+end
+local life = redis.call('PTTL', key)
+if count > 0 and life > 0 then redis.call('PEXPIRE', replay, life) end
+return count
 """
 )
 

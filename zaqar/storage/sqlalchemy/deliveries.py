@@ -97,6 +97,7 @@ class DeliveryController(base.DeliveryController):
         cursor: int,
         attempts: Sequence[base.Attempt] = (),
         dead: Sequence[base.DeadLetter] = (),
+        replayed: Sequence[int] = (),
     ) -> bool:
         if not is_id(subscription_id):
             return False
@@ -116,11 +117,10 @@ class DeliveryController(base.DeliveryController):
                     sa.insert(a), [_attempt_row(subscription_id, one) for one in attempts]
                 )
                 _trim_log(connection, subscription_id)
-            for letter in dead:
+            gone = [letter.marker for letter in dead] + list(replayed)
+            if gone:
                 connection.execute(
-                    sa.delete(d).where(
-                        d.c.subscription_id == subscription_id, d.c.marker == letter.marker
-                    )
+                    sa.delete(d).where(d.c.subscription_id == subscription_id, d.c.marker.in_(gone))
                 )
             if dead:
                 connection.execute(
@@ -191,20 +191,58 @@ class DeliveryController(base.DeliveryController):
         query = query.order_by(d.c.marker).limit(limit)
         with self._store.reading() as connection:
             rows = connection.execute(query).all()
-        items = [
-            base.DeadLetter(
-                marker=int(row.marker),
-                message_id=row.message_id,
-                ttl=int(row.ttl),
-                body=documents.loads(row.body),
-                posted=float(row.posted),
-                attempts=int(row.attempts),
-                reason=row.reason,
-                failed=float(row.failed),
-            )
-            for row in rows
-        ]
+        items = [_dead_letter(row) for row in rows]
         return base.Page(items, str(items[-1].marker) if items else None)
+
+    def replay(
+        self,
+        queue: str,
+        project: str | None,
+        subscription_id: str,
+        message_ids: Sequence[str] | None = None,
+    ) -> int:
+        if not is_id(subscription_id) or message_ids == []:
+            return 0
+        chosen = sa.and_(
+            d.c.subscription_id == subscription_id,
+            d.c.subscription_id.in_(sa.select(s.c.id).where(of_queue(queue, project))),
+        )
+        if message_ids is not None:
+            chosen = sa.and_(chosen, d.c.message_id.in_(list(message_ids)))
+        statement = sa.update(d).where(chosen).values(replay=True)
+        return int(self._store.write(lambda connection: connection.execute(statement).rowcount))
+
+    def replays(
+        self, queue: str, project: str | None, subscription_id: str, limit: int
+    ) -> builtins.list[base.DeadLetter]:
+        if not is_id(subscription_id) or limit <= 0:
+            return []
+        query = (
+            sa.select(d)
+            .where(
+                d.c.subscription_id == subscription_id,
+                d.c.replay.is_(True),
+                d.c.subscription_id.in_(sa.select(s.c.id).where(of_queue(queue, project))),
+            )
+            .order_by(d.c.marker)
+            .limit(limit)
+        )
+        with self._store.reading() as connection:
+            return [_dead_letter(row) for row in connection.execute(query).all()]
+
+
+def _dead_letter(row: Any) -> base.DeadLetter:
+    return base.DeadLetter(
+        marker=int(row.marker),
+        message_id=row.message_id,
+        ttl=int(row.ttl),
+        body=documents.loads(row.body),
+        posted=float(row.posted),
+        attempts=int(row.attempts),
+        reason=row.reason,
+        failed=float(row.failed),
+        replay=bool(row.replay),
+    )
 
 
 def _attempt_row(subscription_id: str, attempt: base.Attempt) -> dict[str, Any]:
@@ -233,6 +271,7 @@ def _dead_row(subscription_id: str, letter: base.DeadLetter) -> dict[str, Any]:
         "attempts": letter.attempts,
         "reason": letter.reason,
         "failed": letter.failed,
+        "replay": False,  # given up (again) now
     }
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import mysql, postgresql
 
@@ -176,6 +177,9 @@ dead_letters = Table(
     Column("attempts", Integer, nullable=False),
     Column("reason", Text, nullable=False),
     Column("failed", Double, nullable=False),
+    # Asked to be delivered again; the notifier finds these by the index.
+    Column("replay", Boolean, nullable=False, default=False, server_default=false()),
+    Index("ix_dead_letters_replay", "subscription_id", "replay", "marker"),
 )
 
 pools = Table(

@@ -592,6 +592,27 @@ class SubscriptionDeadLetters:
         media.write_json(resp, {"dead_letters": shown, "links": links})
 
 
+class SubscriptionReplay:
+    """``.../dead_letters/replay``: deliver dead letters again (202: the notifier will)."""
+
+    unavailable = {"POST": "The dead letters could not be replayed."}
+
+    def __init__(self, operations: Operations, body: media.BodyRules) -> None:
+        self._subscriptions = operations.subscriptions
+        self._body = body
+
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, queue_name: str, subscription_id: str
+    ) -> None:
+        count = self._subscriptions.replay(
+            queue_name,
+            subscription_id,
+            _body_or_none(req, lambda: self._body.read_json(req)),
+            caller=req.context.caller,
+        )
+        media.write_json(resp, {"replaying": count}, falcon.HTTP_202)
+
+
 class SubscriptionConfirmation:
     unavailable = {"PUT": "Subscription could not be confirmed."}
 

@@ -199,6 +199,9 @@ def subscriptions_home(base_path: str) -> dict[str, Any]:
             ["GET"],
             {**one, "marker": "param/marker", "limit": "param/limit"},
         ),
+        "rel/subscription_replay": home_resource(
+            path + "/{subscriptions_id}/dead_letters/replay", ["POST"], one, **json_body
+        ),
         "rel/subscription_confirm": home_resource(
             path + "/{subscriptions_id}/confirm", ["PUT"], one, **json_body
         ),
@@ -384,6 +387,7 @@ def subscription_routes(
         (one + "/confirm", resources.SubscriptionConfirmation(operations, body)),
         (one + "/deliveries", resources.SubscriptionDeliveries(operations)),
         (one + "/dead_letters", resources.SubscriptionDeadLetters(operations)),
+        (one + "/dead_letters/replay", resources.SubscriptionReplay(operations, body)),
     ]
 
 

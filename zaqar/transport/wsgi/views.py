@@ -124,4 +124,6 @@ def dead_letter_view(letter: base.DeadLetter) -> dict[str, Any]:
         "attempts": letter.attempts,
         "reason": letter.reason,
         "failed": timestamp(letter.failed),
+        # Asked to be delivered again, and not yet.
+        "replay": letter.replay,
     }
