@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real keystone on 127.0.0.1:5000 (SQLite, fernet tokens), this server under it on
-# 127.0.0.1:8891, and the OpenStack client, for tools/keystone_flow.py. Not part of make
+# 127.0.0.1:8891 with a notifier (and zaqar as the [trustee] of trust+ subscribers), and the
+# OpenStack client, for tools/keystone_flow.py. Not part of make
 # test: it installs keystone and python-openstackclient (a few minutes, once).
 #
 #   tools/keystone_local.sh            # set up (once) and start both servers
@@ -17,7 +18,7 @@ mkdir -p "$KS_HOME"
 cd "$KS_HOME"
 
 stop() {
-  for name in keystone zaqar; do
+  for name in keystone zaqar notifier; do
     if [ -f "$name.pid" ]; then kill "$(cat "$name.pid")" 2>/dev/null || true; rm -f "$name.pid"; fi
   done
 }
@@ -113,10 +114,23 @@ uri = sqlite:///$KS_HOME/zaqar.sqlite
 uri = sqlite:///$KS_HOME/zaqar.sqlite
 [signed_url]
 secret_key = keystone-flow-secret
+[trustee]
+auth_type = password
+auth_url = http://127.0.0.1:5000/v3
+username = zaqar
+password = zaqarpw
+user_domain_name = Default
+[notification]
+poll_interval = 0.5
+checkpoint_interval = 0.5
 EOF
 setsid nohup "$HERE/.venv/bin/zaqar-server" --port 8891 --workers 2 --config-file zaqar.conf \
   >zaqar.log 2>&1 </dev/null &
 echo $! > zaqar.pid
 for _ in $(seq 60); do curl -s -o /dev/null http://127.0.0.1:8891/ && break; sleep 0.5; done
+# Delivers the subscriptions' messages, trust+ ones with a token of their trust.
+setsid nohup "$HERE/.venv/bin/zaqar-notifier" --config-file zaqar.conf \
+  >notifier.log 2>&1 </dev/null &
+echo $! > notifier.pid
 echo "keystone at http://127.0.0.1:5000/v3, zaqar under it at http://127.0.0.1:8891"
 echo "then: .venv/bin/python -m tools.keystone_flow --openstack $KS_HOME/openstack"

@@ -8,8 +8,9 @@ from oslo_config import cfg
 from stevedore import driver as stevedore_driver
 from stevedore.exception import NoMatches
 
-from zaqar.conf import default, drivers
+from zaqar.conf import default, drivers, trustee
 from zaqar.conf import notification as notification_opts
+from zaqar.notification import trusts
 from zaqar.storage import base, loading
 
 #: The auth strategies the WSGI transport implements ("" is none).
@@ -38,6 +39,11 @@ def check_supported(conf: cfg.ConfigOpts) -> None:
             f"auth_strategy = {strategy!r} is not supported; use 'keystone', or leave it "
             "empty to take the project from the X-Project-ID header"
         )
+    trustee_auth = conf[trustee.GROUP].auth_type
+    if trustee_auth not in (None, "", "password"):
+        raise ConfigurationError(
+            f"[trustee] auth_type = {trustee_auth!r} is not supported; use 'password'"
+        )
 
 
 class Bootstrap:
@@ -53,6 +59,10 @@ class Bootstrap:
             from zaqar.notification.confirmations import ConfirmationSender
 
             self.confirmations = ConfirmationSender(conf)
+        #: Makes the trusts of trust+ subscribers, when there is a [trustee].
+        self.trusts: Any = None
+        if trusts.configured(conf):
+            self.trusts = trusts.Trusts(conf)
         self.transport: Any = _load(
             "zaqar.transport",
             group.transport,
@@ -60,6 +70,7 @@ class Bootstrap:
             self.storage,
             self.control,
             self.confirmations,
+            self.trusts,
         )
 
     def close(self) -> None:

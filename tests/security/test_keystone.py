@@ -288,3 +288,49 @@ def _served(api: Api) -> set[str]:
     from tests.security.support import served_routes
 
     return {path for path, _ in served_routes(api.boot.transport.app)}
+
+
+TRUST_HOOK = {"subscriber": "trust+http://127.0.0.1:9/hook"}
+#: The zaqar service user, at an identity service nothing answers for.
+UNREACHABLE_TRUSTEE = {
+    "trustee.auth_type": "password",
+    "trustee.auth_url": "http://127.0.0.1:9/identity/v3",
+    "trustee.username": "zaqar",
+    "trustee.password": "secret",
+    "trustee.user_domain_name": "Default",
+}
+
+
+def test_a_trust_subscriber_needs_a_trustee(make_stack: MakeStack, keystone: Any) -> None:
+    """The trust itself is checked against a real keystone by tools/keystone_flow.py."""
+    stack = make_stack(**keystone_overrides())
+    resp = stack.post(
+        "/v2/queues/q/subscriptions", json=TRUST_HOOK, headers=_auth(_token(keystone))
+    )
+    assert_error(
+        resp,
+        400,
+        "Invalid API request",
+        "trust+ subscribers need keystone trusts, which this server is not set up to use "
+        "([trustee]).",
+    )
+
+
+def test_a_trust_subscriber_is_503_and_not_made_while_keystone_is_down(
+    make_stack: MakeStack, keystone: Any
+) -> None:
+    stack = make_stack(**keystone_overrides(**UNREACHABLE_TRUSTEE))
+    headers = _auth(_token(keystone))
+    resp = stack.post("/v2/queues/q/subscriptions", json=TRUST_HOOK, headers=headers)
+    assert_error(
+        resp,
+        503,
+        "Service temporarily unavailable",
+        "Subscription could not be created. Please try again in a few seconds.",
+    )
+    listed = stack.get("/v2/queues/q/subscriptions", headers=headers)
+    assert listed.json["subscriptions"] == []
+    # A plain webhook needs no trust.
+    plain = {"subscriber": "http://127.0.0.1:9/hook"}
+    made = stack.post("/v2/queues/q/subscriptions", json=plain, headers=headers)
+    assert made.status_code == 201, made.text

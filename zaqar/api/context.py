@@ -12,7 +12,7 @@ rule of the API is written once and a version only chooses among the rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zaqar.api.errors import MissingClientId, MissingProject
@@ -39,6 +39,10 @@ class Caller:
     client_id: str | None = None
     #: What the rules of ``zaqar.api.policies`` see: keystone's roles, or ``X-Roles``.
     roles: tuple[str, ...] = ()
+    #: Under keystone: the token's user and the token itself, with which a ``trust+``
+    #: subscription's trust is made (None otherwise).
+    user_id: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     def required_client_id(self) -> str:
         if self.client_id is None:
@@ -78,7 +82,12 @@ class Policy:
     default_limit: int = 10
 
     def caller(
-        self, project: str | None, client_id: str | None, roles: tuple[str, ...] = ()
+        self,
+        project: str | None,
+        client_id: str | None,
+        roles: tuple[str, ...] = (),
+        user_id: str | None = None,
+        token: str | None = None,
     ) -> Caller:
         """The caller of a request that named this project and client id (None: not named)."""
         if self.identity_required:
@@ -86,7 +95,7 @@ class Policy:
                 raise MissingClientId('The "Client-ID" header is required.')
             if project is None:
                 raise MissingProject("The header X-PROJECT-ID was missing")
-        return Caller(project, client_id, roles)
+        return Caller(project, client_id, roles, user_id, token)
 
 
 V1 = Policy("v1")

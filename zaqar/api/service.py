@@ -14,7 +14,7 @@ from zaqar.api.policies import Authorizer
 from zaqar.api.pools import Pools
 from zaqar.api.queues import Queues
 from zaqar.api.shares import Shares
-from zaqar.api.subscriptions import ConfirmationRequests, Subscriptions
+from zaqar.api.subscriptions import ConfirmationRequests, Subscriptions, TrustIssuer
 from zaqar.api.validation import Limits
 from zaqar.conf import default, signed_url
 from zaqar.core import spaces
@@ -36,6 +36,7 @@ class Operations:
         secret_key: str | None = None,
         confirmations: ConfirmationRequests | None = None,
         space: spaces.Space = spaces.QUEUES,
+        trusts: TrustIssuer | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits
@@ -44,7 +45,9 @@ class Operations:
         self.queues = Queues(storage, limits, policy, guard, bodies, space)
         self.messages = Messages(storage, limits, policy, guard, bodies, space)
         self.claims = Claims(storage, limits, policy, guard, bodies, space)
-        self.subscriptions = Subscriptions(storage, limits, policy, guard, confirmations, space)
+        self.subscriptions = Subscriptions(
+            storage, limits, policy, guard, confirmations, space, trusts
+        )
         self.shares = Shares(limits, policy, guard, secret_key)
         self.health = Health(storage, limits, policy, guard)
         #: The pools admin operations (with ``pooling`` only), checking the version's rules.
@@ -59,6 +62,7 @@ class Service:
         conf: cfg.ConfigOpts,
         storage: base.DataDriver,
         confirmations: ConfirmationRequests | None = None,
+        trusts: TrustIssuer | None = None,
     ) -> None:
         self.limits = Limits.from_conf(conf)
         self.storage = storage
@@ -72,6 +76,8 @@ class Service:
         self.secret_key: str | None = conf[signed_url.GROUP].secret_key
         #: Who asks subscribers to confirm (with ``require_confirmation`` only).
         self.confirmations = confirmations
+        #: Who makes ``trust+`` subscribers' trusts (with a ``[trustee]`` only).
+        self.trusts = trusts
         self._versions: dict[tuple[Policy, spaces.Space], Operations] = {}
 
     def under(self, policy: Policy, space: spaces.Space = spaces.QUEUES) -> Operations:
@@ -89,6 +95,7 @@ class Service:
                 self.secret_key,
                 self.confirmations,
                 space,
+                self.trusts,
             )
         return operations
 

@@ -32,6 +32,8 @@ DEFAULT_LIMIT = 10
 DEFAULT_LOG_LIMIT = 20
 #: Dead letters one replay request may name, a listed page of them (naming none replays all).
 MAX_REPLAYED_IDS = validation.MAX_DELIVERIES_PER_PAGE
+#: The scheme prefix of subscribers delivered to with a keystone trust's token.
+TRUST_PREFIX = "trust+"
 #: What ``PATCH`` may change; other keys are ignored, as the original does.
 CHANGEABLE = ("subscriber", "ttl", "options")
 
@@ -54,6 +56,14 @@ class ConfirmationRequests(Protocol):
     ) -> None: ...
 
 
+class TrustIssuer(Protocol):
+    """Makes keystone trusts for ``trust+`` subscribers (``zaqar.notification.trusts``)."""
+
+    def issue(self, caller: Caller, ttl: int) -> str:
+        """A trust from the caller to the service's trustee for ``ttl`` seconds; its id."""
+        ...
+
+
 @dataclass(frozen=True)
 class Created:
     id: str
@@ -70,6 +80,7 @@ class Subscriptions(Bound):
         guard: Guard,
         confirmations: ConfirmationRequests | None = None,
         space: spaces.Space = spaces.QUEUES,
+        trusts: TrustIssuer | None = None,
     ) -> None:
         super().__init__(limits, policy, guard, space)
         self._queues = storage.queue_controller
@@ -77,6 +88,8 @@ class Subscriptions(Bound):
         self._deliveries = storage.delivery_controller
         #: None unless subscriptions must be confirmed before anything is delivered.
         self._confirmations = confirmations
+        #: None unless the service has a ``[trustee]`` for ``trust+`` subscribers.
+        self._trusts = trusts
 
     def create(self, queue: str, document: Document, *, caller: Caller) -> Created:
         """Subscribe ``{"subscriber": uri, "ttl": seconds, "options": {...}}``: the new
@@ -93,6 +106,17 @@ class Subscriptions(Bound):
         # Lazy queues: the queue is made first (a no-op when it exists), which also places
         # it on a pool.
         self._queues.create(queue, project)
+        if subscriber.startswith(TRUST_PREFIX):
+            if self._trusts is None:
+                raise ValidationFailed(
+                    "trust+ subscribers need keystone trusts, which this server is not set "
+                    "up to use ([trustee])."
+                )
+            # A trust for a new subscription only (a duplicate answers as below), unless
+            # the caller brings one, as the original allows.
+            unknown = self._subscriptions.get_with_subscriber(queue, subscriber, project) is None
+            if unknown and "trust_id" not in options:
+                options = {**options, "trust_id": self._trusts.issue(caller, ttl)}
         for _ in range(2):
             # The key the notifiers sign its webhook requests with: shown only now.
             secret = secrets.token_hex(32)

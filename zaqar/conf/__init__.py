@@ -23,6 +23,7 @@ from zaqar.conf import (
     pooling_catalog,
     signed_url,
     transport,
+    trustee,
 )
 
 MODULES = (
@@ -41,6 +42,7 @@ MODULES = (
     pooling_catalog,
     notification,
     signed_url,
+    trustee,
 )
 
 

@@ -43,7 +43,7 @@ from oslo_config import cfg
 
 from zaqar.conf import notification as notification_opts
 from zaqar.core import retry, spaces
-from zaqar.notification import senders
+from zaqar.notification import senders, trusts
 from zaqar.storage import base, errors
 
 LOG = logging.getLogger(__name__)
@@ -103,6 +103,9 @@ class Notifier:
         group = self.group
         webhooks = senders.Webhooks(group.request_timeout)
         self._senders = {"http": webhooks, "https": webhooks, "mailto": senders.Mail(self.conf)}
+        if trusts.configured(self.conf):
+            with_trusts = trusts.TrustWebhooks(webhooks, trusts.Trusts(self.conf))
+            self._senders |= {"trust+http": with_trusts, "trust+https": with_trusts}
         try:
             while not stop.is_set():
                 try:

@@ -8,7 +8,7 @@ import falcon
 from oslo_config import cfg
 
 from zaqar.api.service import Service
-from zaqar.api.subscriptions import ConfirmationRequests
+from zaqar.api.subscriptions import ConfirmationRequests, TrustIssuer
 from zaqar.conf import http_limits
 from zaqar.storage import base
 from zaqar.transport.wsgi import auth, errors, media, middleware, stack, versions
@@ -53,8 +53,9 @@ class Driver:
         storage: base.DataDriver,
         control: base.ControlDriver,
         confirmations: ConfirmationRequests | None = None,
+        trusts: TrustIssuer | None = None,
     ) -> None:
         self.conf = conf
-        self.service = Service(conf, storage, confirmations)
+        self.service = Service(conf, storage, confirmations, trusts)
         self.app = build_app(self.service, auth.AuthPolicy.from_conf(conf), body_rules(conf))
         self.wsgi: stack.WSGIApp = stack.wrap(self.app, conf)

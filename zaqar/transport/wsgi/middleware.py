@@ -124,7 +124,11 @@ class RequestChecks:
             # request has no roles, whatever ``X-Roles`` says.
             req.context.roles = auth.roles_of(req)
         # The version's header rules: a missing Client-ID is reported before the project.
-        caller = version.caller(project, client_id, tuple(req.context.roles))
+        user_id = token = None
+        if self._policy.keystone and not signed:
+            # What auth_token validated: a trust+ subscription's trust is made with them.
+            user_id, token = req.get_header("X-User-Id"), req.get_header("X-Auth-Token")
+        caller = version.caller(project, client_id, tuple(req.context.roles), user_id, token)
         if project == "":
             raise falcon.HTTPBadRequest(
                 title="Empty project header not allowed",
