@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from zaqar import bootstrap
 from zaqar import conf as zaqar_conf
 from zaqar.notification.notifier import Notifier
+from zaqar.storage import loading
 
 LOG = logging.getLogger("zaqar.notifier")
 
@@ -32,11 +33,17 @@ async def _serve(notifier: Notifier) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     conf = zaqar_conf.load(sys.argv[1:] if argv is None else argv)
-    service = bootstrap.Bootstrap(conf)
+    bootstrap.check_supported(conf)
+    # Only the storage: a notifier serves no HTTP (no transport, no keystone middleware).
+    control = loading.load_control_driver(conf)
     try:
-        asyncio.run(_serve(Notifier(service.storage, conf)))
+        storage = loading.load_data_driver(conf, control)
+        try:
+            asyncio.run(_serve(Notifier(storage, conf)))
+        finally:
+            storage.close()
     finally:
-        service.close()
+        control.close()
     return 0
 
 
