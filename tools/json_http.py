@@ -12,10 +12,14 @@ from typing import Any
 CLIENT_ID = "3381af92-2b9e-11e3-b191-71861300734c"
 
 
-def call(url: str, method: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
-    """The status and the decoded JSON answer (None when empty; the text when no JSON)."""
+def call(
+    url: str, method: str, headers: dict[str, str | None], body: Any = None
+) -> tuple[int, Any]:
+    """The status and the decoded JSON answer (None when empty; the text when no JSON); a
+    None header is left out."""
     data = None if body is None else json.dumps(body).encode("utf-8")
-    sent = {"Client-ID": CLIENT_ID, "Accept": "application/json", **headers}
+    given = {name: value for name, value in headers.items() if value is not None}
+    sent = {"Client-ID": CLIENT_ID, "Accept": "application/json", **given}
     if data is not None:
         sent["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, method=method, headers=sent)
@@ -31,9 +35,10 @@ def call(url: str, method: str, headers: dict[str, str], body: Any = None) -> tu
         return status, raw.decode("utf-8", "replace")
 
 
-def signed_headers(grant: dict[str, Any], **changes: str) -> dict[str, str]:
-    """The headers of a request made with a share's answer (``POST .../share``), no token."""
-    headers = {
+def signed_headers(grant: dict[str, Any], **changes: str | None) -> dict[str, str | None]:
+    """The headers of a request made with a share's answer (``POST .../share``), no token
+    (Heat's); ``changes`` replace some (None: leave that header out)."""
+    headers: dict[str, str | None] = {
         "URL-Signature": grant["signature"],
         "URL-Expires": grant["expires"],
         "URL-Methods": ",".join(grant["methods"]),

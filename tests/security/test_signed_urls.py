@@ -16,6 +16,7 @@ import pytest
 from keystonemiddleware import fixture as keystone_fixture
 
 from tests.api.support import Api, assert_error
+from tools.json_http import signed_headers
 from zaqar.core import signed_urls
 
 from .conftest import MakeStack, keystone_overrides
@@ -43,19 +44,6 @@ def original_signature(
 def in_an_hour() -> str:
     moment = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def signed_headers(share: dict[str, Any], **changes: str | None) -> dict[str, str | None]:
-    """What Heat sends: the grant's headers and no token."""
-    headers: dict[str, str | None] = {
-        "URL-Signature": share["signature"],
-        "URL-Expires": share["expires"],
-        "URL-Methods": ",".join(share["methods"]),
-        "URL-Paths": ",".join(share["paths"]),
-        "X-Project-ID": share["project"],
-    }
-    headers.update(changes)
-    return headers
 
 
 @pytest.fixture

@@ -37,8 +37,10 @@ class Space:
     def action(self, action: str) -> str:
         """The rule of ``action`` in this space: a topic has ``topics:*`` where a queue has
         ``queues:*``; messages and subscriptions keep their rules."""
-        family, _, verb = action.partition(":")
-        return f"{self.collection}:{verb}" if family == "queues" else action
+        # PERF: every v2 request asks; the queues' rules are the names as given.
+        if self.collection == "queues" or not action.startswith("queues:"):
+            return action
+        return f"{self.collection}:{action.removeprefix('queues:')}"
 
 
 QUEUES = Space("queue", "queues", "")

@@ -51,9 +51,10 @@ class Trusts:
         self._timeout = conf[notification_opts.GROUP].request_timeout
         self._plugins: collections.OrderedDict[str, Any] = collections.OrderedDict()
         self._lock = threading.Lock()
-
-    def _session(self) -> ks_session.Session:
-        return ks_session.Session(timeout=self._timeout)
+        # One HTTP session for every keystone call (its connections are kept alive).
+        self._session = ks_session.Session(timeout=self._timeout)
+        #: The trustee's user id, asked of keystone once.
+        self._trustee_id: str | None = None
 
     def _trustee(self, **scope: Any) -> Any:
         """The trustee's keystoneauth plugin (``scope``: ``trust_id=...``), from the
@@ -75,16 +76,17 @@ class Trusts:
             raise ValidationFailed(
                 "A trust+ subscriber needs a keystone token: this request has none."
             )
-        session = self._session()
+        session = self._session
         try:
-            trustee_id = self._trustee().get_user_id(session)
+            if self._trustee_id is None:
+                self._trustee_id = str(self._trustee().get_user_id(session))
             expires = _expiry(ttl)
             answer = session.post(
                 self._identity_url() + "/OS-TRUST/trusts",
                 json={
                     "trust": {
                         "trustor_user_id": caller.user_id,
-                        "trustee_user_id": trustee_id,
+                        "trustee_user_id": self._trustee_id,
                         "project_id": caller.project,
                         "impersonation": True,
                         "roles": [{"name": role} for role in caller.roles],
@@ -112,7 +114,7 @@ class Trusts:
                     self._plugins.popitem(last=False)
             else:
                 self._plugins.move_to_end(trust_id)
-        return str(plugin.get_token(self._session()))
+        return str(plugin.get_token(self._session))
 
 
 def _expiry(ttl: int) -> str | None:
