@@ -114,6 +114,8 @@ class Caller:
         self.app = app
         self.profile: cProfile.Profile | None = None
         self.samples: list[float] = []
+        #: CPU seconds of this thread inside the app calls (what a busy server is short of).
+        self.cpu = 0.0
 
     def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> Any:
         env = environ(method, path, query, body)
@@ -123,13 +125,14 @@ class Caller:
             answer["status"], answer["headers"] = int(status[:3]), headers
             return lambda data: None
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         if self.profile is not None:
             self.profile.enable()
         chunks = self.app(env, start_response)
         data = b"".join(chunks)
         if self.profile is not None:
             self.profile.disable()
+        self.cpu += time.thread_time() - cpu_started
         self.samples.append(time.perf_counter() - started)
         answer["body"] = json.loads(data) if data else None
         return answer
@@ -297,6 +300,7 @@ def variant_run(args: argparse.Namespace) -> None:
     with service(args.backend) as boot:
         apps = {"stack": boot.transport.wsgi, "app": boot.transport.app}
         medians: dict[tuple[str, str], list[float]] = defaultdict(list)
+        cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
         for round_no in range(args.rounds):
             for operation in args.ops:
                 for variant in VARIANTS[round_no % 2 :: 1] + VARIANTS[: round_no % 2]:
@@ -306,19 +310,21 @@ def variant_run(args: argparse.Namespace) -> None:
                     call.samples = []
                     workload()
                     medians[(operation, variant)].append(statistics.median(call.samples))
+                    cpu[(operation, variant)].append(call.cpu / len(call.samples))
         access.disabled = False
-    print(
-        f"\nmedian us per request ({args.backend}, {args.rounds} rounds x {args.requests}"
-        f" requests, median of round medians; saving vs stack in brackets)"
-    )
-    print(f"{'operation':14}" + "".join(f"{v:>22}" for v in VARIANTS))
-    for operation in args.ops:
-        base = statistics.median(medians[(operation, "stack")])
-        cells = []
-        for variant in VARIANTS:
-            value = statistics.median(medians[(operation, variant)])
-            cells.append(f"{value * 1e6:10.0f} ({(base - value) / base:+5.0%})")
-        print(f"{operation:14}" + "".join(f"{cell:>22}" for cell in cells))
+    for title, figures in (("median wall", medians), ("CPU (this thread)", cpu)):
+        print(
+            f"\n{title} us per request ({args.backend}, {args.rounds} rounds x "
+            f"{args.requests} requests, median of rounds; saving vs stack in brackets)"
+        )
+        print(f"{'operation':14}" + "".join(f"{v:>22}" for v in VARIANTS))
+        for operation in args.ops:
+            base = statistics.median(figures[(operation, "stack")])
+            cells = []
+            for variant in VARIANTS:
+                value = statistics.median(figures[(operation, variant)])
+                cells.append(f"{value * 1e6:10.0f} ({(base - value) / base:+5.0%})")
+            print(f"{operation:14}" + "".join(f"{cell:>22}" for cell in cells))
 
 
 def main(argv: list[str] | None = None) -> int:
