@@ -99,10 +99,9 @@ def open_connections(api: Api, count: int) -> None:
     """
     storage: Any = api.boot.storage
     store = storage.pool_driver("redis").store if hasattr(storage, "pool_driver") else storage.store
-    pool = store.connector.get().connection_pool
-    taken = [pool.get_connection() for _ in range(count)]
-    for connection in taken:
-        pool.release(connection)
+    scripts = store.connector.script_connections()
+    assert scripts is not None, "a single server's scripts go down connections of their own"
+    scripts.open(count)
 
 
 def bodies_of(api: Api, hrefs: list[str]) -> list[Any]:

@@ -62,7 +62,7 @@ from redis.sentinel import Sentinel
 
 from zaqar.storage import errors
 from zaqar.storage.breaker import Attempt, Breaker
-from zaqar.storage.redis import connections, scripts
+from zaqar.storage.redis import connections, direct, scripts
 from zaqar.storage.redis.connections import LOST, NOT_SENT, REFUSED, ReplyLost
 
 LOG = logging.getLogger(__name__)
@@ -159,6 +159,7 @@ class Connector:
         self._build = client_factory(group, attempts, socket_timeout)
         self.socket_timeout = socket_timeout or uri_socket_timeout(group.uri, group.socket_timeout)
         self._client: Client | None = None
+        self._scripts: direct.ScriptConnections | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Client:
@@ -167,11 +168,25 @@ class Connector:
             with self._lock:
                 if self._client is None:
                     self._client = self._build()
+                    pool = getattr(self._client, "connection_pool", None)
+                    # The exact class: a Sentinel pool asks the sentinels where to connect.
+                    if type(pool) is redis.ConnectionPool:
+                        self._scripts = direct.ScriptConnections(pool)
                 client = self._client
         return client
 
+    def script_connections(self) -> direct.ScriptConnections | None:
+        """Where scripts go on a single server (see ``direct``); None on a cluster or
+        behind sentinels, where scripts go through the client."""
+        if self._client is None:
+            self.get()
+        return self._scripts
+
     def close(self) -> None:
         client, self._client = self._client, None
+        scripts, self._scripts = self._scripts, None
+        if scripts is not None:
+            scripts.close()
         if client is not None:
             client.close()
             if isinstance(client, redis.Redis):
@@ -615,10 +630,14 @@ class Store:
         settled: float,
     ) -> Any:
         with self.breaker.attempt() as attempt, translate_errors(attempt, doubt, settled):
+            texts = [str(arg) for arg in args]
+            direct_scripts = self.connector.script_connections()
+            if direct_scripts is not None:
+                return direct_scripts.run(lua, keys, texts)
             script = self._scripts.get(lua)
             if script is None:
                 script = self._scripts[lua] = self.connector.get().register_script(lua)
-            return script(keys=list(keys), args=[str(arg) for arg in args])
+            return script(keys=list(keys), args=texts)
 
     @contextlib.contextmanager
     def talking(self) -> Iterator[Client]:
