@@ -107,6 +107,16 @@ def test_cors_preflight_allows_the_api_headers(stack: Api) -> None:
     assert {"client-id", "x-project-id", "x-auth-token"} <= {h.strip() for h in allowed.split(",")}
 
 
+def test_the_access_log_can_be_turned_off(
+    make_stack: MakeStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet = make_stack(**{"drivers:transport:wsgi.access_log": False})
+    with caplog.at_level(logging.INFO):
+        assert quiet.put("/v1/queues/fizbit").status_code == 201
+    assert not [r for r in caplog.records if r.name == "zaqar.access"]
+    assert "x-openstack-request-id" in quiet.get("/v1/queues").headers
+
+
 def test_cors_says_nothing_to_other_origins(stack: Api) -> None:
     resp = stack.get("/v1/queues", headers={"Origin": "https://evil.example.com"})
     assert "Access-Control-Allow-Origin" not in resp.headers

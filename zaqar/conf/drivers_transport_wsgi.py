@@ -38,7 +38,15 @@ graceful_timeout = cfg.FloatOpt(
     "busy after this long are killed.",
 )
 
-ALL_OPTS = [bind, port, workers, server, graceful_timeout]
+access_log = cfg.BoolOpt(
+    "access_log",
+    default=True,
+    help="Write one line per request to standard error: method, path and query, status "
+    "and milliseconds (the zaqar.access logger). Turn it off where a load balancer in front "
+    "logs every request already: it is a tenth or more of the server's CPU per request.",
+)
+
+ALL_OPTS = [bind, port, workers, server, graceful_timeout, access_log]
 
 
 def list_opts() -> dict[str, list[cfg.Opt]]:

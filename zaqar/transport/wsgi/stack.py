@@ -38,6 +38,7 @@ from typing import Any
 from oslo_config import cfg
 from oslo_middleware import cors
 
+from zaqar.conf import drivers_transport_wsgi
 from zaqar.transport.wsgi import auth, logs, versions
 
 WSGIApp = logs.WSGIApp
@@ -205,9 +206,10 @@ class Edge:
     the CORS layer) the others.
     """
 
-    def __init__(self, app: WSGIApp, cors_app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, cors_app: WSGIApp, access_log: bool = True) -> None:
         self._app = app
         self._cors_app = cors_app
+        self._access_log = access_log
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request_id = "req-" + str(uuid.uuid4())
@@ -227,8 +229,9 @@ class Edge:
             inner = self._cors_app if "HTTP_ORIGIN" in environ else self._app
             return inner(environ, respond)
         finally:
-            # Falcon has built the whole body by now: the time is the request's.
-            logs.access(environ, answered[0], time.perf_counter() - started)
+            if self._access_log:
+                # Falcon has built the whole body by now: the time is the request's.
+                logs.access(environ, answered[0], time.perf_counter() - started)
             logs.CURRENT.reset(token)
 
 
@@ -237,7 +240,8 @@ def wrap(app: WSGIApp, conf: cfg.ConfigOpts) -> WSGIApp:
     set_cors_defaults()
     # Under any webob layer (CORS, auth_token) the app's Location must be recorded first.
     recorded = _RecordLocation(app)
+    access_log = conf[drivers_transport_wsgi.GROUP].access_log
     if auth.AuthPolicy.from_conf(conf).keystone:
         protected = AuthSwitch(recorded, conf)
-        return Edge(protected, cors.CORS(protected, conf))
-    return Edge(app, cors.CORS(recorded, conf))
+        return Edge(protected, cors.CORS(protected, conf), access_log)
+    return Edge(app, cors.CORS(recorded, conf), access_log)
