@@ -34,7 +34,7 @@ class AnsweredError(falcon.HTTPError):
         document: dict[str, Any] = dict(self.to_dict())
         if self.resources:
             document["resources"] = self.resources
-        return documents.dumps(document).encode("utf-8")
+        return documents.encode(document)
 
 
 def _answer(req: falcon.Request, resp: falcon.Response, error: Exception, _: Any) -> None:

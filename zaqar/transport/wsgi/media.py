@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import falcon
+import orjson
 
 from zaqar.api.errors import BadRequestBody, BodyTooLarge
 from zaqar.api.validation import INT64
@@ -101,7 +103,28 @@ class BodyRules:
         return document
 
 
+#: A run of digits as long as the widest signed 64-bit integer's, or longer.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
 def _parse(raw: bytes) -> Any:
+    # PERF: orjson parses a body in a quarter to a tenth of the time. It decides alone only
+    # what it accepts and what cannot hold an integer out of range: anything it refuses
+    # (lone surrogate escapes, invalid UTF-8, deep nesting, infinities, ...) and any body
+    # with a 19-digit run goes to the standard library, whose answer is the rule.
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if not isinstance(document, dict | list):
+                raise BadRequestBody("Request body could not be parsed.")
+            return document
+    return _parse_strictly(raw)
+
+
+def _parse_strictly(raw: bytes) -> Any:
     try:
         document = json.loads(
             raw.decode("utf-8"),
@@ -140,4 +163,4 @@ def _deeper_than(document: Any, max_depth: int) -> bool:
 def write_json(resp: falcon.Response, document: Any, status: str = falcon.HTTP_200) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
-    resp.data = documents.dumps(document).encode("utf-8")
+    resp.data = documents.encode(document)
