@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +38,7 @@ from oslo_config import cfg
 from oslo_middleware import cors
 
 from zaqar.conf import drivers_transport_wsgi
+from zaqar.core import ids
 from zaqar.transport.wsgi import auth, logs, versions
 
 WSGIApp = logs.WSGIApp
@@ -212,7 +212,7 @@ class Edge:
         self._access_log = access_log
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request_id = "req-" + str(uuid.uuid4())
+        request_id = "req-" + ids.new_uuid()
         environ[logs.ENVIRON_KEY] = request_id
         token = logs.CURRENT.set(request_id)
         started = time.perf_counter()

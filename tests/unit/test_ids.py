@@ -1,0 +1,24 @@
+"""Ids are random version-4 UUIDs, whichever way they are spelt."""
+
+from __future__ import annotations
+
+import uuid
+
+from zaqar.core import ids
+
+
+def test_new_ids_are_random_version_4_uuids_in_hex() -> None:
+    made = {ids.new_id() for _ in range(2000)}
+    assert len(made) == 2000
+    for value in made:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert parsed.hex == value and ids.is_id(value)
+
+
+def test_new_uuids_are_dashed_version_4_uuids() -> None:
+    for _ in range(500):
+        value = ids.new_uuid()
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == value
