@@ -91,37 +91,48 @@ def _unavailable(error: Exception) -> errors.ServiceUnavailable:
 def translate_errors(
     attempt: Attempt | None = None, doubt: str | None = None, settled: float = 0.0
 ) -> Iterator[None]:
-    """Turn Redis's failures into storage errors, at the driver's boundary.
+    """Turn Redis's failures into storage errors, at the driver's boundary (see
+    ``translated``)."""
+    try:
+        yield
+    except Exception as error:
+        failure = translated(error, attempt, doubt, settled)
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def translated(
+    error: Exception, attempt: Attempt | None, doubt: str | None, settled: float
+) -> Exception | None:
+    """The storage error Redis's ``error`` stands for; None to let it through as it is.
 
     ``doubt`` is given for a change: it says what may have happened when the change was sent
     and no answer came (``ReplyLost``, after ``settled``). Failures that mean the server could
     not be reached are marked on ``attempt``, for the breaker.
     """
-    try:
-        yield
-    except errors.ServiceUnavailable:
+    if isinstance(error, errors.ServiceUnavailable):
         # A cluster client could not be built: no node answered.
         if attempt is not None:
             attempt.unreachable()
-        raise
-    except NOT_SENT as error:
+        return None
+    if isinstance(error, NOT_SENT):
         if attempt is not None:
             attempt.unreachable()
-        raise _unavailable(error) from error
-    except REFUSED as error:
-        raise _unavailable(error) from error
-    except LOST as error:
+        return _unavailable(error)
+    if isinstance(error, REFUSED):
+        return _unavailable(error)
+    if isinstance(error, LOST):
         if attempt is not None:
             attempt.unreachable()
         if doubt is None:
-            raise _unavailable(error) from error
+            return _unavailable(error)
         LOG.warning("redis did not answer a change: %s", error)
-        raise ReplyLost(doubt, settled) from error
-    except redis_errors.ResponseError as error:
-        if connections.is_late(error):
-            LOG.warning("redis ran a change after its deadline: nothing was changed")
-            raise errors.ServiceUnavailable("the change reached Redis too late") from error
-        raise
+        return ReplyLost(doubt, settled)
+    if isinstance(error, redis_errors.ResponseError) and connections.is_late(error):
+        LOG.warning("redis ran a change after its deadline: nothing was changed")
+        return errors.ServiceUnavailable("the change reached Redis too late")
+    return None
 
 
 Client = redis.Redis | RedisCluster
@@ -629,15 +640,27 @@ class Store:
         doubt: str | None,
         settled: float,
     ) -> Any:
-        with self.breaker.attempt() as attempt, translate_errors(attempt, doubt, settled):
+        # PERF: what ``with self.breaker.attempt(), translate_errors(...)`` does, spelt out:
+        # two generator-based context managers cost more than the rest of this method.
+        attempt = self.breaker.admit()
+        try:
             texts = [str(arg) for arg in args]
             direct_scripts = self.connector.script_connections()
             if direct_scripts is not None:
-                return direct_scripts.run(lua, keys, texts)
-            script = self._scripts.get(lua)
-            if script is None:
-                script = self._scripts[lua] = self.connector.get().register_script(lua)
-            return script(keys=list(keys), args=texts)
+                result = direct_scripts.run(lua, keys, texts)
+            else:
+                script = self._scripts.get(lua)
+                if script is None:
+                    script = self._scripts[lua] = self.connector.get().register_script(lua)
+                result = script(keys=list(keys), args=texts)
+        except Exception as error:
+            failure = translated(error, attempt, doubt, settled)
+            self.breaker.record(attempt)
+            if failure is None:
+                raise
+            raise failure from error
+        self.breaker.record(attempt)
+        return result
 
     @contextlib.contextmanager
     def talking(self) -> Iterator[Client]:
