@@ -33,5 +33,10 @@ def encode(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
-def loads(text: str) -> Any:
-    return json.loads(text)
+def loads(text: str | bytes) -> Any:
+    """A stored document back (text ``dumps`` or an earlier version wrote)."""
+    try:
+        # PERF: as in ``encode``; a stored lone surrogate, escaped, is the library's to read.
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
