@@ -22,3 +22,21 @@ def test_new_uuids_are_dashed_version_4_uuids() -> None:
         parsed = uuid.UUID(value)
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
         assert str(parsed) == value
+
+
+def test_a_forked_child_makes_ids_of_its_own() -> None:
+    import os
+
+    ids.new_id()  # bytes read ahead, in the parent
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reader)
+        os.write(writer, " ".join(ids.new_id() for _ in range(300)).encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        theirs = set(pipe.read().split())
+    os.waitpid(child, 0)
+    ours = {ids.new_id() for _ in range(300)}
+    assert len(theirs) == 300 and not ours & theirs

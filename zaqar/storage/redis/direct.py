@@ -17,13 +17,14 @@ turns them into the same storage errors at the same boundary.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import hiredis
 import redis
 from redis import exceptions as redis_errors
+
+from zaqar.core import forks
 
 
 def sha1(script: str) -> str:
@@ -52,13 +53,13 @@ class ScriptConnections:
         self._connection_class = pool.connection_class
         self._kwargs = pool.connection_kwargs
         self._idle: list[Any] = []
-        self._pid = os.getpid()
+        self._pid = forks.pid()
         self._shas: dict[str, str] = {}
 
     def _take(self) -> Any:
-        if self._pid != os.getpid():
+        if self._pid != forks.pid():
             # A forked worker: the parent's sockets are not this process's to use.
-            self._idle, self._pid = [], os.getpid()
+            self._idle, self._pid = [], forks.pid()
         try:
             connection = self._idle.pop()
         except IndexError:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from zaqar.core import forks
 
 #: The environ key the id is stored under (the one oslo.middleware's RequestId uses).
 ENVIRON_KEY = "openstack.request_id"
@@ -142,22 +143,7 @@ def _write_preformatted(handler: logging.StreamHandler[Any], line: str) -> None:
         _Stamp.text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
         _Stamp.second = second
     millis = int((now - second) * 1000)
-    text = (
-        f"{_Stamp.text},{millis:03d} {_PID.value} INFO {ACCESS_LOG.name} [{CURRENT.get()}] {line}\n"
-    )
+    text = f"{_Stamp.text},{millis:03d} {forks.pid()} INFO zaqar.access [{CURRENT.get()}] {line}\n"
     with handler.lock:  # type: ignore[union-attr]  # made by the handler's __init__
         handler.stream.write(text)
         handler.stream.flush()
-
-
-class _PID:
-    """This process's id, learnt again in a forked worker (``os.register_at_fork``)."""
-
-    value = os.getpid()
-
-
-def _learn_pid() -> None:
-    _PID.value = os.getpid()
-
-
-os.register_at_fork(after_in_child=_learn_pid)
