@@ -1,6 +1,6 @@
-"""The deadline guard of the Redis scripts, and the look-up of a lost post's outcome.
-
-A private redis-server, so that these tests can count every key.
+"""Redis scripts on a private redis-server (so that these tests can count every key, flush
+the script cache and close clients): the deadline guard, the look-up of a lost post's
+outcome, and scripts sent straight down the driver's own connections (``direct``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from redis import exceptions as redis_errors
 
 from tests.faults import free_port
 from tests.redis_servers import REDIS_SERVER, RedisProcess, redis_conf
 from zaqar.storage import base, errors
-from zaqar.storage.redis import driver, pools, scripts
+from zaqar.storage.redis import connections, direct, driver, pools, scripts
 from zaqar.storage.redis import store as redis_store
 
 #: Pieces the scripts are made of.
@@ -143,3 +144,100 @@ def test_the_look_up_of_a_post_waits_until_it_can_no_longer_run(
     started = time.monotonic()
     assert data.store.outcome_of_post(keys, ["2" * 24], settled=started + 0.3) is False
     assert time.monotonic() - started >= 0.3
+
+
+# -- scripts on direct connections (zaqar.storage.redis.direct) ----------------------------
+
+DIRECT_CLIENT_ID = "c" * 32
+
+
+def script_connections(server: RedisProcess, timeout: float) -> direct.ScriptConnections:
+    pool = redis.ConnectionPool(
+        port=server.port,
+        connection_class=connections.Connection,
+        socket_timeout=timeout,
+        decode_responses=True,
+    )
+    return direct.ScriptConnections(pool)
+
+
+@pytest.fixture
+def direct_connections(server: RedisProcess) -> Iterator[direct.ScriptConnections]:
+    made = script_connections(server, 5.0)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def post(data: driver.DataDriver, body: object) -> list[str]:
+    return data.message_controller.post("q", [base.NewMessage(60, body)], DIRECT_CLIENT_ID)
+
+
+def test_a_single_server_runs_scripts_on_direct_connections(data: driver.DataDriver) -> None:
+    assert data.store.connector.script_connections() is not None
+
+
+def test_scripts_the_server_forgot_are_sent_again_whole(
+    data: driver.DataDriver, client: redis.Redis
+) -> None:
+    data.queue_controller.create("q")
+    post(data, "before")
+    client.script_flush()
+    post(data, "after")
+    assert data.queue_controller.stats("q").total == 2
+    # EVAL cached the script again: the next post needs it sent no more.
+    assert client.script_exists(direct.sha1(scripts.POST))[0]
+
+
+def test_an_idle_connection_the_server_closed_is_made_again_before_sending(
+    data: driver.DataDriver, client: redis.Redis
+) -> None:
+    data.queue_controller.create("q")
+    post(data, 1)
+    # Every client but this one: the driver's idle script connection among them.
+    assert client.client_kill_filter(_type="normal", skipme=True) >= 1
+    # Not "outcome unknown": nothing had been sent on the closed connection.
+    post(data, 2)
+    assert data.queue_controller.stats("q").total == 2
+
+
+def test_a_script_error_leaves_its_connection_in_use(
+    direct_connections: direct.ScriptConnections, client: redis.Redis
+) -> None:
+    with pytest.raises(redis_errors.ResponseError, match="refused here"):
+        direct_connections.run("return redis.error_reply('refused here')", [], [])
+    assert direct_connections.run("return ARGV[1] .. KEYS[1]", ["k"], ["a"]) == "ak"
+    names = [entry for entry in client.client_list() if entry["cmd"] in ("evalsha", "eval")]
+    assert len(names) == 1, names
+
+
+def test_a_connection_whose_reply_never_came_is_closed_not_reused(
+    server: RedisProcess, direct_connections: direct.ScriptConnections
+) -> None:
+    impatient = script_connections(server, 0.2)
+    try:
+        with pytest.raises(redis_errors.TimeoutError):
+            # Redis runs it for 0.5 s: the reply comes after the connection gave up.
+            impatient.run(
+                "local t = redis.call('TIME') local e = t[1] + 0.5 + t[2] / 1e6 "
+                "repeat t = redis.call('TIME') until t[1] + t[2] / 1e6 >= e return 1",
+                [],
+                [],
+            )
+        time.sleep(0.5)  # the slow script is done, and its late reply was sent
+        # It is not read as the answer to the next script.
+        assert impatient.run("return 'next'", [], []) == "next"
+    finally:
+        impatient.close()
+
+
+def test_scripts_keep_keys_and_arguments_apart_and_whole(
+    direct_connections: direct.ScriptConnections,
+) -> None:
+    keys = ["k é", "k\x00two"]
+    args = ["", "a b", "ü" * 3, "1.5"]
+    reply = direct_connections.run(
+        "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4]}", keys, args
+    )
+    assert reply == [*keys, *args]
