@@ -20,10 +20,10 @@ prints, per operation, the mean wall time per request, the self time by componen
 and the top functions by self and by cumulative time.
 
 With ``--variants`` it profiles nothing and instead times each operation (median of
-per-request wall times, rounds alternating) under variants that take one transport layer
-away, to price each layer: ``stack`` (as served), ``no-access-log`` (the ``zaqar.access``
-logger off) and ``app`` (the Falcon app without the WSGI layers of ``stack.py``, which
-include the access log).
+per-request wall times, and this thread's CPU per request, rounds alternating) under
+variants that take one transport layer away, to price each layer: ``stack`` (as served),
+``no-access-log`` (the ``zaqar.access`` logger off) and ``app`` (the Falcon app without the
+WSGI layers of ``stack.py``, which include the access log).
 
 Redis is ``ZAQAR_TEST_REDIS_URL`` (default db 7) under a key prefix of this process's own,
 deleted at the end; SQLite is a file in a temporary directory.

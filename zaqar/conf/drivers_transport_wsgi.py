@@ -43,7 +43,7 @@ access_log = cfg.BoolOpt(
     default=True,
     help="Write one line per request to standard error: method, path and query, status "
     "and milliseconds (the zaqar.access logger). Turn it off where a load balancer in front "
-    "logs every request already: it is a tenth or more of the server's CPU per request.",
+    "logs every request already: it is about a tenth of the server's CPU per request.",
 )
 
 ALL_OPTS = [bind, port, workers, server, graceful_timeout, access_log]

@@ -10,8 +10,8 @@ routes and follows fail-overs.
 
 What stays the same: the connections are redis-py's own classes (``connections``), so a
 failure to connect is still ``ConnectFailed`` after the group's reconnection attempts, a
-reply that does not come in time is still a ``TimeoutError``, and ``store.translate_errors``
-turns them into the same storage errors at the same boundary.
+reply that does not come in time is still a ``TimeoutError``, and ``store.translated`` turns
+them into the same storage errors at the same boundary.
 """
 
 from __future__ import annotations

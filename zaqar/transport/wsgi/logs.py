@@ -134,16 +134,23 @@ class _Stamp:
 
 
 def _write_preformatted(handler: logging.StreamHandler[Any], line: str) -> None:
-    # PERF: the line ``LOG_FORMAT`` would make, written straight to the handler's stream:
-    # a LogRecord, its formatting and the handler chain cost as much as the rest of a
-    # request's logging work twice over. Same text, same lock, same flush.
+    # PERF: ``LOG_FORMAT`` filled in and written straight to the handler's stream: a
+    # LogRecord, its formatting and the handler chain cost as much as the rest of a
+    # request's logging work twice over. Same format, same lock, same flush.
     now = time.time()
     second = int(now)
     if second != _Stamp.second:
         _Stamp.text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
         _Stamp.second = second
-    millis = int((now - second) * 1000)
-    text = f"{_Stamp.text},{millis:03d} {forks.pid()} INFO zaqar.access [{CURRENT.get()}] {line}\n"
+    fields = {
+        "asctime": f"{_Stamp.text},{int((now - second) * 1000):03d}",
+        "process": forks.pid(),
+        "levelname": "INFO",
+        "name": ACCESS_LOG.name,
+        "request_id": CURRENT.get(),
+        "message": line,
+    }
+    text = LOG_FORMAT % fields + handler.terminator
     with handler.lock:  # type: ignore[union-attr]  # made by the handler's __init__
         handler.stream.write(text)
         handler.stream.flush()

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import falcon
 from oslo_config import cfg
 from oslo_middleware import cors
 
@@ -206,15 +207,13 @@ class Edge:
     the CORS layer) the others.
     """
 
-    def __init__(
-        self, app: WSGIApp, cors_app: WSGIApp, access_log: bool = True, falcon_app: bool = False
-    ) -> None:
+    def __init__(self, app: WSGIApp, cors_app: WSGIApp, access_log: bool = True) -> None:
         self._app = app
         self._cors_app = cors_app
         self._access_log = access_log
-        #: ``app`` is the Falcon app itself: its Location is as set and it types every
-        #: response with a body, so its headers need no fix-up.
-        self._falcon_app = falcon_app
+        #: ``app`` is the Falcon app itself, no layer between: its Location is as set and it
+        #: types every response with a body, so its headers need no fix-up.
+        self._falcon_app = isinstance(app, falcon.App)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request_id = "req-" + ids.new_uuid()
@@ -256,4 +255,4 @@ def wrap(app: WSGIApp, conf: cfg.ConfigOpts) -> WSGIApp:
     if auth.AuthPolicy.from_conf(conf).keystone:
         protected = AuthSwitch(recorded, conf)
         return Edge(protected, cors.CORS(protected, conf), access_log)
-    return Edge(app, cors.CORS(recorded, conf), access_log, falcon_app=True)
+    return Edge(app, cors.CORS(recorded, conf), access_log)
