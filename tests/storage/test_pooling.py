@@ -160,6 +160,31 @@ def test_a_queue_deleted_and_created_on_another_pool_is_followed_at_once(
         control.close()
 
 
+def test_a_queue_created_again_by_a_worker_whose_entry_is_stale_is_catalogued(
+    conf: cfg.ConfigOpts, tmp_path: Path
+) -> None:
+    # Two workers, each with its own cache; the second one's entry outlives the queue.
+    conf.set_override("cache_ttl", 3600, group="pooling:catalog")
+    control = loading.load_control_driver(conf)
+    first = pooling.DataDriver(conf, control)
+    second = pooling.DataDriver(conf, control)
+    try:
+        pools: base.PoolsController = control.pools_controller  # type: ignore[attr-defined]
+        pools.create("a", 1, _sqlite_pool(tmp_path, "a"))
+        first.queue_controller.create("q", "p")
+        assert second.queue_controller.exists("q", "p")  # cached: "a"
+        first.queue_controller.delete("q", "p")
+
+        second.queue_controller.create("q", "p")
+        assert control.catalogue_controller.get("p", "q") == "a"  # type: ignore[attr-defined]
+        assert first.queue_controller.exists("q", "p")
+        assert first.queue_controller.stats("q", "p").total == 0
+    finally:
+        first.close()
+        second.close()
+        control.close()
+
+
 def test_pool_options_layer_over_the_driver_group(conf: cfg.ConfigOpts) -> None:
     pool = base.Pool("r", "redis://127.0.0.1:6379/9", 1, None, {"socket_timeout": "0.5"})
     name, options = pooling.pool_options(conf, pool)

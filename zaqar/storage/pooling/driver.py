@@ -278,7 +278,13 @@ class DataDriver(base.DataDriver):
 
     def place(self, project: str | None, queue: str, flavor: str | None = None) -> str:
         """The pool of the queue, choosing and cataloguing one (of ``flavor``, when given)
-        if it has none yet."""
+        if it has none yet.
+
+        Asks the catalogue, not this worker's cache: another worker may have deleted the
+        queue since it was cached, and a queue made again on the cached pool would be in no
+        catalogue, so that every other worker would answer that it does not exist.
+        """
+        self.forget_placement(project, queue)
         pool, _, _ = self.locate(project, queue)
         if pool is not None:
             return pool
