@@ -8,7 +8,8 @@ pooling is on.
 
 Lookups are cached for ``[pooling:catalog] cache_ttl`` seconds per worker. A queue found
 missing on its cached pool is looked up again at once, so a queue deleted and created again
-on another pool is followed without waiting for the cache.
+on another pool is followed without waiting for the cache; creating a queue always asks the
+catalogue (``DataDriver.place``).
 """
 
 from __future__ import annotations
